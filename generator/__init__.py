@@ -1,0 +1,1 @@
+"""certsite: a static site generator for public certification registers."""

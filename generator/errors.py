@@ -1,0 +1,63 @@
+"""Located error reports and the two exception types the command line maps to exit codes.
+
+A ``ContentError`` is the editors' business: it carries every ``Diagnostic`` of a run,
+each pointing at a file and line. A ``BuildError`` is the tooling's: a disk or a
+subprocess failed, and no content change will fix it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem in one content file.
+
+    ``line`` counts as an editor shows it (the opening ``---`` is line 1); ``None`` when
+    the problem concerns the file as a whole. ``hint`` says what would be right.
+    """
+
+    path: Path
+    line: int | None
+    message: str
+    hint: str | None = None
+
+    def headline(self) -> str:
+        """The ``path:line: error: message`` line, with the hint appended.
+
+        >>> Diagnostic(Path("a.md"), 3, "unknown field 'titel'", "did you mean 'title'?").headline()
+        "a.md:3: error: unknown field 'titel'; did you mean 'title'?"
+        """
+        where = f"{self.path}:{self.line}" if self.line is not None else f"{self.path}"
+        text = f"{where}: error: {self.message}"
+        return f"{text}; {self.hint}" if self.hint else text
+
+    def sort_key(self) -> tuple[str, int]:
+        return (str(self.path), self.line or 0)
+
+
+def format_diagnostic(diagnostic: Diagnostic, source_lines: list[str] | None) -> str:
+    """The headline, followed by the offending source line when it is known."""
+    text = diagnostic.headline()
+    if source_lines is not None and diagnostic.line and diagnostic.line <= len(source_lines):
+        source = source_lines[diagnostic.line - 1].rstrip()
+        text += f"\n{diagnostic.line:>5} | {source}"
+    return text
+
+
+class ContentError(Exception):
+    """The content is invalid; holds every diagnostic of the run, sorted by file and line."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]):
+        self.diagnostics = tuple(sorted(diagnostics, key=Diagnostic.sort_key))
+        files = len({d.path for d in self.diagnostics})
+        count = len(self.diagnostics)
+        super().__init__(
+            f"{count} error{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}"
+        )
+
+
+class BuildError(Exception):
+    """The build failed for a reason outside the content (disk, subprocess, templates)."""

@@ -1,0 +1,175 @@
+"""Split content files into YAML data and Markdown body, remembering where every key stood.
+
+The YAML is composed into nodes first, so that each key path keeps its line
+(``Diagnostic`` needs it) and each scalar keeps its source text: where the format
+expects text, ``validate`` reads what the editor typed rather than what YAML 1.1
+made of it (``NO`` stays a country code, ``5.10`` stays a criterion).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import Diagnostic
+
+KeyPath = tuple[str | int, ...]
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader with YAML 1.2-like booleans and no implicit dates.
+
+    Only ``true``/``false`` are booleans (``NO`` is Norway, ``on`` is a word), and
+    dates stay text so that ``validate`` can reject ``2022-13-45`` with a message
+    instead of PyYAML raising ``ValueError`` while constructing it.
+    """
+
+
+_DROPPED_TAGS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"}
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _DROPPED_TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """A parsed content file before validation.
+
+    ``lines`` maps each key path (``("certifications", 0, "standard")``) to the
+    line of its key, or of the item for list entries; ``texts`` maps each scalar's
+    key path to its source text. ``body`` is the Markdown after the front matter,
+    starting at line ``body_line``.
+    """
+
+    path: Path
+    data: dict[str, Any]
+    lines: dict[KeyPath, int]
+    texts: dict[KeyPath, str] = field(default_factory=dict)
+    body: str = ""
+    body_line: int = 1
+
+    def line(self, key_path: KeyPath) -> int | None:
+        """The line of ``key_path``, or of its nearest ancestor that has one."""
+        while key_path:
+            if key_path in self.lines:
+                return self.lines[key_path]
+            key_path = key_path[:-1]
+        return self.lines.get((), 1)
+
+
+class _Builder:
+    """Turns a composed node tree into plain data plus line and text maps."""
+
+    def __init__(self, loader: Any, first_line: int):
+        self.loader = loader
+        self.first_line = first_line
+        self.lines: dict[KeyPath, int] = {}
+        self.texts: dict[KeyPath, str] = {}
+        self.problems: list[tuple[int, str, str | None]] = []
+
+    def line_of(self, node: yaml.Node) -> int:
+        return node.start_mark.line + self.first_line
+
+    def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.problems.append((self.line_of(key_node), "a key must be a plain name", None))
+                    continue
+                key = str(key_node.value)
+                if key in result:
+                    self.problems.append(
+                        (self.line_of(key_node), f"duplicate key '{key}'", "each key may appear only once; remove one of them")
+                    )
+                    continue
+                self.lines[path + (key,)] = self.line_of(key_node)
+                result[key] = self.build(value_node, path + (key,))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, item_node in enumerate(node.value):
+                self.lines[path + (index,)] = self.line_of(item_node)
+                items.append(self.build(item_node, path + (index,)))
+            return items
+        self.texts[path] = node.value
+        if node.tag not in _SCALAR_TAGS:
+            self.problems.append(
+                (self.line_of(node), f"unsupported YAML tag {node.tag}", "write a plain value without a '!' tag")
+            )
+            return node.value
+        return self.loader.construct_object(node, deep=True)
+
+
+def parse_yaml(path: Path, text: str, first_line: int = 1) -> RawDocument | list[Diagnostic]:
+    """Parse a YAML mapping; ``first_line`` is the file line where ``text`` begins."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return [Diagnostic(path, first_line, "the YAML is empty", "write the fields as 'key: value' lines")]
+        if not isinstance(node, yaml.MappingNode):
+            return [
+                Diagnostic(path, node.start_mark.line + first_line, "expected a mapping of fields", "write the fields as 'key: value' lines")
+            ]
+        builder = _Builder(loader, first_line)
+        data = builder.build(node, ())
+    except yaml.MarkedYAMLError as error:
+        return [_yaml_error(path, error, first_line)]
+    finally:
+        loader.dispose()
+    if builder.problems:
+        return [Diagnostic(path, line, message, hint) for line, message, hint in builder.problems]
+    builder.lines[()] = node.start_mark.line + first_line
+    return RawDocument(path, data, builder.lines, builder.texts)
+
+
+def parse_front_matter(path: Path, text: str) -> RawDocument | list[Diagnostic]:
+    """Split a Markdown file into its ``---`` front matter and its body, and parse the former."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return [
+            Diagnostic(path, 1, "missing front matter", "start the file with a line '---', then the fields, then another '---'")
+        ]
+    closing = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+    if closing is None:
+        return [
+            Diagnostic(path, 1, "the front matter is not closed", "add a line '---' after the last field")
+        ]
+    parsed = parse_yaml(path, "\n".join(lines[1:closing]), first_line=2)
+    if isinstance(parsed, list):
+        return parsed
+    body = "\n".join(lines[closing + 1 :])
+    return RawDocument(parsed.path, parsed.data, parsed.lines, parsed.texts, body, closing + 2)
+
+
+def _yaml_error(path: Path, error: yaml.MarkedYAMLError, first_line: int) -> Diagnostic:
+    mark = error.problem_mark or error.context_mark
+    line = mark.line + first_line if mark is not None else first_line
+    problem = error.problem or error.context or "the YAML cannot be read"
+    hint = None
+    if "mapping values are not allowed" in problem:
+        hint = "a value that contains ': ' must be quoted, e.g. title: \"Scope: smelting\""
+    elif "found character '\\t'" in problem:
+        hint = "indent with spaces, not tabs"
+    elif "could not find expected ':'" in problem:
+        hint = "each field needs 'key: value'; check the line above for a missing colon or quote"
+    return Diagnostic(path, line, f"invalid YAML: {problem}", hint)

@@ -1,0 +1,102 @@
+"""Markdown to safe HTML for announcement bodies, entity profiles and plain pages.
+
+Content is semi-trusted: editors are not attackers, but a pasted snippet must never
+run in a reader's browser. So raw HTML is shown as text (its processors are removed,
+not sanitised after the fact), links keep only http, https, mailto and relative
+addresses, and images load only from this site, never from a third party.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+_SAFE_LINK_SCHEMES = {"http", "https", "mailto"}
+# Browsers ignore ASCII control characters and spaces around and inside a scheme.
+_IGNORED_BY_BROWSERS = re.compile(r"[\x00-\x20\x7f]")
+
+EXTENSIONS = ("tables", "sane_lists", "fenced_code")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMarkdown:
+    html: str
+    first_paragraph: str  # plain text of the first paragraph, "" if there is none
+
+
+def is_safe_link(address: str) -> bool:
+    """Whether a link target may be published.
+
+    >>> is_safe_link("https://aluminium-stewardship.org/")
+    True
+    >>> is_safe_link("../about/")
+    True
+    >>> is_safe_link("java\\tscript:alert(1)")
+    False
+    >>> is_safe_link("&#106;avascript:alert(1)")
+    False
+    """
+    candidate = _IGNORED_BY_BROWSERS.sub("", html.unescape(address))
+    try:
+        scheme = urlsplit(candidate).scheme.lower()
+    except ValueError:
+        return False
+    if scheme:
+        return scheme in _SAFE_LINK_SCHEMES
+    # No scheme: a relative address, unless a colon before any slash would make one.
+    return ":" not in candidate.split("/", 1)[0]
+
+
+def _is_local(address: str) -> bool:
+    candidate = _IGNORED_BY_BROWSERS.sub("", html.unescape(address))
+    parts = urlsplit(candidate)
+    return not parts.scheme and not parts.netloc and is_safe_link(address)
+
+
+class _SafeLinks(Treeprocessor):
+    """Drops unsafe link targets and third-party images; records the first paragraph."""
+
+    def run(self, root: etree.Element) -> None:
+        first = root.find("p")
+        self.md.first_paragraph = "".join(first.itertext()).strip() if first is not None else ""
+        for parent in root.iter():
+            for index, element in enumerate(list(parent)):
+                if element.tag == "a" and not is_safe_link(element.get("href", "")):
+                    element.attrib.pop("href", None)
+                elif element.tag == "img" and not _is_local(element.get("src", "")):
+                    replacement = etree.Element("span")
+                    replacement.text = element.get("alt", "")
+                    replacement.tail = element.tail
+                    parent.remove(element)
+                    parent.insert(index, replacement)
+
+
+class _NoRawHtml(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # Without these two, Python-Markdown passes raw HTML through; removed, it is escaped as text.
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        # After "inline" (priority 20), so that links and images exist as elements.
+        md.treeprocessors.register(_SafeLinks(md), "safe_links", 5)
+
+
+@lru_cache(maxsize=1)
+def _converter() -> markdown.Markdown:
+    # Building a converter costs far more than converting a short body; one per process is reused.
+    return markdown.Markdown(extensions=[*EXTENSIONS, _NoRawHtml()], output_format="html")
+
+
+def render_markdown(text: str) -> RenderedMarkdown:
+    """Convert Markdown to safe HTML and extract the first paragraph's text."""
+    converter = _converter()
+    converter.reset()
+    body = converter.convert(text)
+    return RenderedMarkdown(body, getattr(converter, "first_paragraph", ""))

@@ -1,0 +1,156 @@
+"""Plain, immutable records of everything read from the content folder.
+
+No I/O and no rules live here: ``validate`` builds these from checked input, and
+every later stage only reads them. Tuples rather than lists keep them truly frozen,
+so stages can share them (and send them to other processes) without copying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+record = dataclass(frozen=True, slots=True)
+
+
+class Status(StrEnum):
+    """A certification's status as announced."""
+
+    CERTIFIED = "certified"
+    PROVISIONAL = "provisional"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+
+
+class Severity(StrEnum):
+    MINOR = "minor"
+    MAJOR = "major"
+
+
+@record
+class Site:
+    title: str
+    base_url: str  # always ends with "/"
+    description: str
+    language: str
+    corrections: str | None
+
+
+@record
+class Principle:
+    number: int
+    title: str
+
+
+@record
+class Criterion:
+    standard_id: str
+    number: str  # "5.1": always text, never a float
+    title: str
+    principle: int | None  # None for standards without principles
+
+
+@record
+class Standard:
+    id: str
+    name: str
+    version: str
+    owner: str
+    url: str | None
+    principles: tuple[Principle, ...]
+    criteria: tuple[Criterion, ...]
+
+    def criterion(self, number: str) -> Criterion | None:
+        return next((c for c in self.criteria if c.number == number), None)
+
+
+@record
+class CriterionRef:
+    """A reference such as ``1.3a-e``: criterion ``1.3``, clauses a to e."""
+
+    raw: str
+    criterion: str
+    clauses: tuple[str, ...]
+
+
+@record
+class Nonconformance:
+    ref: CriterionRef
+    severity: Severity
+    closed: date | None
+    note: str | None
+
+
+@record
+class Certification:
+    standard_id: str
+    edition: str | None
+    auditor: str
+    certificate: str | None
+    scope: str | None
+    status: Status
+    valid_from: date | None
+    valid_until: date | None
+    report: str | None
+    nonconformances: tuple[Nonconformance, ...]
+
+
+@record
+class Location:
+    country: str
+    region: str | None
+    city: str | None
+
+
+@record
+class Announcement:
+    source: Path
+    slug: str  # the file name's stem, e.g. 2024-01-10-baotou-aluminium
+    title: str
+    date: date
+    summary: str
+    entity: str
+    entity_slug: str
+    group: str | None
+    location: Location
+    facilities: tuple[str, ...]
+    activities: tuple[str, ...]
+    products: tuple[str, ...]
+    capacity: str | None
+    certifications: tuple[Certification, ...]
+    draft: bool
+    aliases: tuple[str, ...]  # earlier addresses, e.g. "/news/baotou/"
+    body_html: str
+
+
+@record
+class EntityProfile:
+    source: Path
+    slug: str
+    name: str
+    aliases: tuple[str, ...]
+    group: str | None
+    website: str | None
+    description_html: str
+
+
+@record
+class Page:
+    source: Path
+    slug: str
+    title: str
+    summary: str | None
+    body_html: str
+
+
+@record
+class Corpus:
+    """Everything in one content folder, validated and cross-checked."""
+
+    site: Site
+    standards: tuple[Standard, ...]
+    entities: tuple[EntityProfile, ...]
+    announcements: tuple[Announcement, ...]
+    pages: tuple[Page, ...]

@@ -1,0 +1,127 @@
+"""The content contract, declared once: every field of every kind of content file.
+
+``validate`` checks files against these tables (an unknown key is an error, with the
+closest known one as a hint), and the editor's guide and the JSON Schema are written
+from the same tables, so the three cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from generator.model import Status
+
+
+class Kind(Enum):
+    TEXT = "text"
+    DATE = "date"  # YYYY-MM-DD
+    BOOL = "true or false"
+    TEXTS = "list of text"
+    HTTPS = "https:// address"
+    SLUG = "slug"
+    MAPPING = "mapping"
+    LIST = "list"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    kind: Kind
+    required: bool
+    description: str
+    example: str
+
+
+def _table(*fields: Field) -> dict[str, Field]:
+    return {f.name: f for f in fields}
+
+
+ANNOUNCEMENT = _table(
+    Field("title", Kind.TEXT, True, "The headline, plain text.", "Baotou Aluminium certified against two ASI standards"),
+    Field("date", Kind.DATE, True, "Announcement date; a date after the build date is an embargo.", "2024-01-10"),
+    Field("summary", Kind.TEXT, False, "One plain-text sentence for listings, feeds and search; defaults to the body's first paragraph.", "Smelter and casthouse certified with minor findings."),
+    Field("entity", Kind.TEXT, True, "The certified company's name as announced.", "Baotou Aluminium Co., Ltd."),
+    Field("entity_slug", Kind.SLUG, False, "The entity page's slug; derived from entity when absent.", "baotou-aluminium-co-ltd"),
+    Field("group", Kind.TEXT, False, "Parent company or group.", "Aluminium Corporation of China (Chalco)"),
+    Field("location", Kind.MAPPING, True, "Where the certified site is: country (required), region, city.", "{country: CN, region: Inner Mongolia, city: Baotou}"),
+    Field("facilities", Kind.TEXTS, False, "Facility (site) names covered.", "[Baotou Aluminium Co., Ltd.]"),
+    Field("activities", Kind.TEXTS, False, "Supply-chain activities, free terms.", "[aluminium smelting, casting]"),
+    Field("products", Kind.TEXTS, False, "Products, free terms.", "[aluminium ingot]"),
+    Field("capacity", Kind.TEXT, False, "Production capacity, free text.", "1.3 million tonnes a year"),
+    Field("certifications", Kind.LIST, True, "Non-empty list of certifications announced.", "[{standard: asi-ps-v3, auditor: Bureau Veritas Certification}]"),
+    Field("draft", Kind.BOOL, False, "true: built only with --drafts (deploy previews), never in production.", "true"),
+    Field("aliases", Kind.TEXTS, False, "Earlier addresses of this page, published as redirects.", "[/news/baotou-certified/]"),
+)
+
+LOCATION = _table(
+    Field("country", Kind.TEXT, True, "ISO 3166-1 alpha-2 code, upper case.", "CN"),
+    Field("region", Kind.TEXT, False, "Province, state or region.", "Inner Mongolia"),
+    Field("city", Kind.TEXT, False, "City or town.", "Baotou"),
+)
+
+CERTIFICATION = _table(
+    Field("standard", Kind.TEXT, True, "Id of a file in content/standards/.", "asi-ps-v3"),
+    Field("edition", Kind.TEXT, False, "The edition as announced.", "V3 (2022)"),
+    Field("auditor", Kind.TEXT, True, "The certification body that audited.", "Bureau Veritas Certification"),
+    Field("certificate", Kind.TEXT, False, "Certificate number as issued; unique per standard.", "ASI-PS-2024-017"),
+    Field("scope", Kind.TEXT, False, "What the certification covers, free text.", "Smelting and casthouse operations"),
+    Field("status", Kind.TEXT, False, "One of " + ", ".join(s.value for s in Status) + " (default certified).", "certified"),
+    Field("valid_from", Kind.DATE, False, "First day of validity.", "2024-01-10"),
+    Field("valid_until", Kind.DATE, False, "Last day of validity; afterwards shown as expired.", "2027-01-09"),
+    Field("report", Kind.HTTPS, False, "https:// address of the summary audit report.", "https://example.org/report.pdf"),
+    Field("nonconformances", Kind.MAPPING, False, "Lists minor and major of criterion references.", '{minor: ["5.1a-b", "5.2b"]}'),
+)
+
+NONCONFORMANCES = _table(
+    Field("minor", Kind.LIST, False, "Minor non-conformances: criterion references or finding mappings.", '["1.3a-e", "3.2"]'),
+    Field("major", Kind.LIST, False, "Major non-conformances: criterion references or finding mappings.", '["9.8e"]'),
+)
+
+FINDING = _table(
+    Field("criterion", Kind.TEXT, True, "Criterion reference, e.g. 5.1a-b.", "5.1a-b"),
+    Field("closed", Kind.DATE, False, "Date the finding was closed.", "2024-09-30"),
+    Field("note", Kind.TEXT, False, "What was done, plain text.", "Closed at the follow-up audit."),
+)
+
+STANDARD = _table(
+    Field("id", Kind.SLUG, True, "Equals the file name without .yaml.", "asi-ps-v3"),
+    Field("name", Kind.TEXT, True, "The standard's name.", "ASI Performance Standard"),
+    Field("version", Kind.TEXT, True, "Version.", "V3"),
+    Field("owner", Kind.TEXT, True, "The body that owns the standard.", "Aluminium Stewardship Initiative"),
+    Field("url", Kind.HTTPS, False, "The standard's home page.", "https://aluminium-stewardship.org/"),
+    Field("principles", Kind.LIST, False, "Principles, each with its criteria.", "[{number: 5, title: ..., criteria: [...]}]"),
+    Field("criteria", Kind.LIST, False, "Criteria of a standard without principles.", '[{number: "1.5", title: ...}]'),
+)
+
+PRINCIPLE = _table(
+    Field("number", Kind.TEXT, True, "Principle number.", "5"),
+    Field("title", Kind.TEXT, True, "Principle title.", "Greenhouse Gas Emissions"),
+    Field("criteria", Kind.LIST, False, "The principle's criteria.", '[{number: "5.1", title: ...}]'),
+)
+
+CRITERION = _table(
+    Field("number", Kind.TEXT, True, "<principle>.<criterion>, quoted.", '"5.1"'),
+    Field("title", Kind.TEXT, True, "Criterion title.", "Disclosure of GHG Emissions and Energy Use"),
+)
+
+ENTITY = _table(
+    Field("name", Kind.TEXT, True, "Canonical name shown on the entity page.", "Baotou Aluminium Co., Ltd."),
+    Field("aliases", Kind.TEXTS, False, "Other names used in announcements, any script.", "[Baotou Aluminium, 包头铝业有限公司]"),
+    Field("group", Kind.TEXT, False, "Parent company or group.", "Aluminium Corporation of China (Chalco)"),
+    Field("website", Kind.HTTPS, False, "The company's website.", "https://example.com/"),
+    Field("description", Kind.TEXT, False, "A short profile in Markdown.", "Primary aluminium producer in Inner Mongolia."),
+)
+
+PAGE = _table(
+    Field("title", Kind.TEXT, True, "Page title.", "About this register"),
+    Field("summary", Kind.TEXT, False, "One sentence for listings and search.", "What the register covers."),
+)
+
+SITE = _table(
+    Field("title", Kind.TEXT, True, "Site title.", "Certified Entities"),
+    Field("base_url", Kind.HTTPS, True, "Absolute address of the published site.", "https://example.org/"),
+    Field("description", Kind.TEXT, True, "One sentence about the register.", "Public register of certifications."),
+    Field("language", Kind.TEXT, True, "Language code of the pages.", "en"),
+    Field("corrections", Kind.TEXT, False, "mailto: or https:// address where the public reports a wrong entry.", "mailto:register@example.org"),
+)

@@ -1,0 +1,446 @@
+"""Check one parsed content file against the contract and build its model object.
+
+Each ``validate_*`` function returns the model object, or ``None`` together with
+diagnostics appended to the caller's list. Every problem in a file is reported,
+not just the first: a field that is wrong does not stop the others being checked.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from generator import schema
+from generator.countries import COUNTRY_NAMES
+from generator.errors import Diagnostic
+from generator.frontmatter import KeyPath, RawDocument
+from generator.markdown_body import render_markdown
+from generator.model import (
+    Announcement,
+    Certification,
+    Criterion,
+    CriterionRef,
+    EntityProfile,
+    Location,
+    Nonconformance,
+    Page,
+    Principle,
+    Severity,
+    Site,
+    Standard,
+    Status,
+)
+from generator.schema import Field, Kind
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ANNOUNCEMENT_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.md$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CRITERION_NUMBER = re.compile(r"^(\d+)\.(\d+)$")
+_CRITERION_REF = re.compile(r"^(\d+\.\d+)((?:[a-z](?:-[a-z])?)(?:,[a-z](?:-[a-z])?)*)?$")
+
+
+class CriterionRefError(ValueError):
+    """A criterion reference that does not follow the grammar."""
+
+
+def parse_criterion_ref(raw: str) -> CriterionRef:
+    """Read a criterion reference: ``<principle>.<criterion>`` then optional clauses.
+
+    >>> parse_criterion_ref("1.3a-e").clauses
+    ('a', 'b', 'c', 'd', 'e')
+    >>> parse_criterion_ref("2.1a,c-d")
+    CriterionRef(raw='2.1a,c-d', criterion='2.1', clauses=('a', 'c', 'd'))
+    >>> parse_criterion_ref("3.2").clauses
+    ()
+    >>> parse_criterion_ref("5.2e-b")
+    Traceback (most recent call last):
+    ...
+    generator.validate.CriterionRefError: the clause range e-b runs backwards; write b-e
+    """
+    match = _CRITERION_REF.match(raw)
+    if not match:
+        raise CriterionRefError(
+            f"'{raw}' is not a criterion reference; write <principle>.<criterion> with optional clause letters, e.g. 5.1, 5.2b, 1.3a-e or 2.1a,c-d"
+        )
+    clauses: list[str] = []
+    for part in filter(None, (match.group(2) or "").split(",")):
+        first, _, last = part.partition("-")
+        last = last or first
+        if last < first:
+            raise CriterionRefError(f"the clause range {part} runs backwards; write {last}-{first}")
+        clauses.extend(chr(c) for c in range(ord(first), ord(last) + 1))
+    if len(set(clauses)) != len(clauses):
+        raise CriterionRefError(f"'{raw}' names a clause twice")
+    return CriterionRef(raw, match.group(1), tuple(clauses))
+
+
+def slugify(name: str) -> str:
+    """Derive a slug from a name: ASCII letters and digits joined by single hyphens.
+
+    >>> slugify("Baotou Aluminium Co., Ltd.")
+    'baotou-aluminium-co-ltd'
+    >>> slugify("Société Générale d'Aluminium")
+    'societe-generale-d-aluminium'
+    >>> slugify("包头铝业有限公司")
+    ''
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
+def close_match(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+class _Reader:
+    """Reads typed fields out of a RawDocument, collecting diagnostics as it goes."""
+
+    def __init__(self, doc: RawDocument, diagnostics: list[Diagnostic]):
+        self.doc = doc
+        self.diagnostics = diagnostics
+        self.failed = False
+
+    def error(self, key_path: KeyPath, message: str, hint: str | None = None) -> None:
+        self.failed = True
+        self.diagnostics.append(Diagnostic(self.doc.path, self.doc.line(key_path), message, hint))
+
+    def fields(self, mapping: Mapping[str, Any], at: KeyPath, table: dict[str, Field]) -> dict[str, Any]:
+        """Check keys against ``table`` and convert simple kinds; nested kinds come back raw."""
+        values: dict[str, Any] = {}
+        for key in mapping:
+            if key not in table:
+                suggestion = close_match(key, tuple(table))
+                hint = f"did you mean '{suggestion}'?" if suggestion else "allowed fields: " + ", ".join(table)
+                self.error(at + (key,), f"unknown field '{_display(at + (key,))}'", hint)
+        for name, spec in table.items():
+            value = mapping.get(name)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                if spec.required:
+                    self.error(at + (name,) if name in mapping else at, f"missing required field '{_display(at + (name,))}'", f"add e.g. {name}: {spec.example}")
+                continue
+            values[name] = self.convert(value, at + (name,), spec)
+        return values
+
+    def convert(self, value: Any, key_path: KeyPath, spec: Field) -> Any:
+        where = _display(key_path)
+        if spec.kind is Kind.MAPPING:
+            if not isinstance(value, dict):
+                self.error(key_path, f"'{where}' must be a mapping of fields", f"e.g. {spec.name}: {spec.example}")
+                return None
+            return value
+        if spec.kind is Kind.LIST:
+            if not isinstance(value, list):
+                self.error(key_path, f"'{where}' must be a list", f"e.g. {spec.name}: {spec.example}")
+                return None
+            return value
+        if spec.kind is Kind.TEXTS:
+            if not isinstance(value, list):
+                self.error(key_path, f"'{where}' must be a list", f"e.g. {spec.name}: {spec.example}")
+                return None
+            items = [self.text(item, key_path + (i,)) for i, item in enumerate(value)]
+            return tuple(item for item in items if item is not None)
+        if spec.kind is Kind.BOOL:
+            if not isinstance(value, bool):
+                self.error(key_path, f"'{where}' must be true or false, not '{self.doc.texts.get(key_path, value)}'")
+                return None
+            return value
+        text = self.text(value, key_path)
+        if text is None:
+            return None
+        if spec.kind is Kind.DATE:
+            return self.date(text, key_path)
+        if spec.kind is Kind.HTTPS:
+            parts = urlsplit(text)
+            if parts.scheme != "https" or not parts.netloc:
+                self.error(key_path, f"'{where}' must be an https:// address, not '{text}'", f"e.g. {spec.name}: {spec.example}")
+                return None
+        if spec.kind is Kind.SLUG and not SLUG.match(text):
+            self.error(key_path, f"'{where}' is not a valid slug: '{text}'", f"use lowercase ASCII letters, digits and single hyphens, e.g. '{slugify(text) or spec.example}'")
+            return None
+        return text
+
+    def text(self, value: Any, key_path: KeyPath) -> str | None:
+        """Text as the editor typed it: YAML's numbers and booleans are read back as their source."""
+        if isinstance(value, (dict, list)):
+            self.error(key_path, f"'{_display(key_path)}' must be text, not a {'mapping' if isinstance(value, dict) else 'list'}")
+            return None
+        if value is None:
+            self.error(key_path, f"'{_display(key_path)}' is empty")
+            return None
+        return str(self.doc.texts.get(key_path, value)).strip()
+
+    def date(self, text: str, key_path: KeyPath) -> date | None:
+        if _DATE.match(text):
+            try:
+                return date.fromisoformat(text)
+            except ValueError as error:
+                self.error(key_path, f"'{_display(key_path)}': {text} is not a calendar date ({error})", "write the date as YYYY-MM-DD, e.g. 2024-01-10")
+                return None
+        self.error(key_path, f"'{_display(key_path)}': '{text}' is not a date in the form YYYY-MM-DD", "write e.g. 2024-01-10")
+        return None
+
+
+def _display(key_path: KeyPath) -> str:
+    """``("certifications", 0, "standard")`` -> ``certifications[0].standard``."""
+    text = ""
+    for part in key_path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def validate_site(doc: RawDocument, diagnostics: list[Diagnostic]) -> Site | None:
+    reader = _Reader(doc, diagnostics)
+    values = reader.fields(doc.data, (), schema.SITE)
+    corrections = values.get("corrections")
+    if corrections and urlsplit(corrections).scheme not in ("mailto", "https"):
+        reader.error(("corrections",), f"'corrections' must be a mailto: or https:// address, not '{corrections}'", "e.g. corrections: mailto:register@example.org")
+    if reader.failed:
+        return None
+    base_url = values["base_url"] if values["base_url"].endswith("/") else values["base_url"] + "/"
+    return Site(values["title"], base_url, values["description"], values["language"], corrections)
+
+
+def validate_standard(doc: RawDocument, diagnostics: list[Diagnostic]) -> Standard | None:
+    reader = _Reader(doc, diagnostics)
+    values = reader.fields(doc.data, (), schema.STANDARD)
+    standard_id = values.get("id")
+    if standard_id and standard_id != doc.path.stem:
+        reader.error(("id",), f"the id '{standard_id}' differs from the file name '{doc.path.name}'", f"rename the file to {standard_id}.yaml or set id: {doc.path.stem}")
+    principles: list[Principle] = []
+    criteria: list[Criterion] = []
+    for index, item in enumerate(values.get("principles") or ()):
+        at: KeyPath = ("principles", index)
+        if not isinstance(item, dict):
+            reader.error(at, "each principle must be a mapping with number, title and criteria")
+            continue
+        fields = reader.fields(item, at, schema.PRINCIPLE)
+        number = fields.get("number")
+        if number is not None and not number.isdigit():
+            reader.error(at + ("number",), f"principle number '{number}' must be a whole number")
+            continue
+        if number is None or "title" not in fields:
+            continue
+        principles.append(Principle(int(number), fields["title"]))
+        criteria.extend(_criteria(reader, fields.get("criteria") or (), at + ("criteria",), doc.path.stem, int(number)))
+    criteria.extend(_criteria(reader, values.get("criteria") or (), ("criteria",), doc.path.stem, None))
+    seen: set[str] = set()
+    for criterion in criteria:
+        if criterion.number in seen:
+            reader.error((), f"criterion {criterion.number} is defined twice")
+        seen.add(criterion.number)
+    if reader.failed:
+        return None
+    return Standard(values["id"], values["name"], values["version"], values["owner"], values.get("url"), tuple(principles), tuple(criteria))
+
+
+def _criteria(reader: _Reader, items: Any, at: KeyPath, standard_id: str, principle: int | None) -> list[Criterion]:
+    criteria = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            reader.error(at + (index,), "each criterion must be a mapping with number and title")
+            continue
+        fields = reader.fields(item, at + (index,), schema.CRITERION)
+        number = fields.get("number")
+        if number is None or "title" not in fields:
+            continue
+        match = _CRITERION_NUMBER.match(number)
+        if not match:
+            reader.error(at + (index, "number"), f"criterion number '{number}' must be <principle>.<criterion>, e.g. \"5.1\"")
+            continue
+        if principle is not None and int(match.group(1)) != principle:
+            reader.error(at + (index, "number"), f"criterion {number} is listed under principle {principle}", f"move it under principle {match.group(1)}")
+            continue
+        criteria.append(Criterion(standard_id, number, fields["title"], principle))
+    return criteria
+
+
+def validate_announcement(doc: RawDocument, standards: Mapping[str, Standard], diagnostics: list[Diagnostic]) -> Announcement | None:
+    """Check an announcement, including that its standards and criteria exist."""
+    reader = _Reader(doc, diagnostics)
+    values = reader.fields(doc.data, (), schema.ANNOUNCEMENT)
+    slug = _announcement_slug(reader, values.get("date"))
+    location = _location(reader, values.get("location"))
+    certifications = values.get("certifications")
+    if certifications == []:
+        reader.error(("certifications",), "'certifications' is empty", "list at least one certification with its standard and auditor")
+    checked = tuple(
+        c for c in (_certification(reader, item, index, standards) for index, item in enumerate(certifications or ())) if c is not None
+    )
+    entity = values.get("entity")
+    entity_slug = values.get("entity_slug")
+    if entity and not entity_slug:
+        entity_slug = slugify(entity)
+        if not entity_slug:
+            reader.error(("entity",), f"no slug can be derived from the entity name '{entity}'", "add entity_slug: with a Latin-letter slug, e.g. entity_slug: baotou-aluminium")
+    aliases = values.get("aliases", ())
+    for index, alias in enumerate(aliases):
+        if not re.match(r"^/(?:[A-Za-z0-9._~-]+/)*(?:[A-Za-z0-9._~-]+)?$", alias) or "/../" in alias + "/":
+            reader.error(("aliases", index), f"alias '{alias}' is not a site address", "write a path starting with '/', e.g. /news/baotou-certified/")
+    body = render_markdown(doc.body)
+    summary = values.get("summary") or body.first_paragraph
+    if not summary and values.get("title"):
+        reader.error((), "no summary: the body has no first paragraph", "add summary: with one sentence, or start the body with a paragraph")
+    if reader.failed or slug is None or location is None:
+        return None
+    return Announcement(
+        source=doc.path,
+        slug=slug,
+        title=values["title"],
+        date=values["date"],
+        summary=summary,
+        entity=entity,
+        entity_slug=entity_slug,
+        group=values.get("group"),
+        location=location,
+        facilities=values.get("facilities", ()),
+        activities=values.get("activities", ()),
+        products=values.get("products", ()),
+        capacity=values.get("capacity"),
+        certifications=checked,
+        draft=values.get("draft", False),
+        aliases=aliases,
+        body_html=body.html,
+    )
+
+
+def _announcement_slug(reader: _Reader, announced: date | None) -> str | None:
+    name = reader.doc.path.name
+    match = ANNOUNCEMENT_FILE.match(name)
+    if not match:
+        reader.error((), f"the file name '{name}' is not YYYY-MM-DD-<slug>.md", "name it after the announcement date and entity, e.g. 2024-01-10-baotou-aluminium.md")
+        return None
+    if not SLUG.match(match.group(2)):
+        reader.error((), f"'{match.group(2)}' in the file name is not a valid slug", f"use lowercase ASCII letters, digits and single hyphens, e.g. {match.group(1)}-{slugify(match.group(2)) or 'entity-name'}.md")
+        return None
+    if announced is not None and match.group(1) != announced.isoformat():
+        reader.error(("date",), f"the file name's date {match.group(1)} differs from date: {announced.isoformat()}", f"rename the file to {announced.isoformat()}-{match.group(2)}.md or correct the date")
+    return name.removesuffix(".md")
+
+
+def _location(reader: _Reader, value: Any) -> Location | None:
+    if value is None:
+        return None
+    values = reader.fields(value, ("location",), schema.LOCATION)
+    country = values.get("country")
+    if country is None:
+        return None
+    if country not in COUNTRY_NAMES:
+        upper = country.upper()
+        hint = (
+            f"write it in upper case: {upper}" if upper in COUNTRY_NAMES
+            else "use the ISO 3166-1 alpha-2 code, e.g. CN for China, NO for Norway, GB for the United Kingdom"
+        )
+        reader.error(("location", "country"), f"'{country}' is not an ISO 3166-1 alpha-2 country code", hint)
+        return None
+    return Location(country, values.get("region"), values.get("city"))
+
+
+def _certification(reader: _Reader, item: Any, index: int, standards: Mapping[str, Standard]) -> Certification | None:
+    at: KeyPath = ("certifications", index)
+    if not isinstance(item, dict):
+        reader.error(at, "each certification must be a mapping with at least standard and auditor")
+        return None
+    failed_before = reader.failed
+    reader.failed = False
+    values = reader.fields(item, at, schema.CERTIFICATION)
+    standard = None
+    standard_id = values.get("standard")
+    if standard_id is not None:
+        standard = standards.get(standard_id)
+        if standard is None:
+            suggestion = close_match(standard_id, tuple(standards))
+            hint = f"did you mean '{suggestion}'?" if suggestion else "known standards: " + ", ".join(sorted(standards))
+            reader.error(at + ("standard",), f"unknown standard '{standard_id}'", hint)
+    status_text = values.get("status", Status.CERTIFIED.value)
+    if status_text not in Status._value2member_map_:
+        reader.error(at + ("status",), f"unknown status '{status_text}'", "use one of: " + ", ".join(s.value for s in Status))
+    valid_from, valid_until = values.get("valid_from"), values.get("valid_until")
+    if valid_from and valid_until and valid_until < valid_from:
+        reader.error(at + ("valid_until",), f"valid_until {valid_until} is before valid_from {valid_from}")
+    findings = _nonconformances(reader, values.get("nonconformances"), at + ("nonconformances",), standard)
+    ok = not reader.failed
+    reader.failed = failed_before or reader.failed
+    if not ok:
+        return None
+    return Certification(
+        standard_id=standard_id,
+        edition=values.get("edition"),
+        auditor=values["auditor"],
+        certificate=values.get("certificate"),
+        scope=values.get("scope"),
+        status=Status(status_text),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        report=values.get("report"),
+        nonconformances=findings,
+    )
+
+
+def _nonconformances(reader: _Reader, value: Any, at: KeyPath, standard: Standard | None) -> tuple[Nonconformance, ...]:
+    if value is None:
+        return ()
+    lists = reader.fields(value, at, schema.NONCONFORMANCES)
+    findings = []
+    for severity in Severity:
+        for index, item in enumerate(lists.get(severity.value) or ()):
+            item_at = at + (severity.value, index)
+            closed = note = None
+            if isinstance(item, dict):
+                fields = reader.fields(item, item_at, schema.FINDING)
+                raw, closed, note = fields.get("criterion"), fields.get("closed"), fields.get("note")
+                ref_at = item_at + ("criterion",)
+            else:
+                raw, ref_at = reader.text(item, item_at), item_at
+            if raw is None:
+                continue
+            ref = _criterion_ref(reader, raw, ref_at, standard)
+            if ref is not None:
+                findings.append(Nonconformance(ref, severity, closed, note))
+    return tuple(findings)
+
+
+def _criterion_ref(reader: _Reader, raw: str, at: KeyPath, standard: Standard | None) -> CriterionRef | None:
+    try:
+        ref = parse_criterion_ref(raw)
+    except CriterionRefError as error:
+        reader.error(at, str(error))
+        return None
+    if standard is not None and standard.criterion(ref.criterion) is None:
+        numbers = [c.number for c in standard.criteria]
+        suggestion = close_match(ref.criterion, numbers)
+        hint = f"did you mean {suggestion}?" if suggestion else f"add it to content/standards/{standard.id}.yaml, or check the number"
+        reader.error(at, f"criterion {ref.criterion} is not defined in {standard.id}", hint)
+        return None
+    return ref
+
+
+def validate_entity(doc: RawDocument, diagnostics: list[Diagnostic]) -> EntityProfile | None:
+    reader = _Reader(doc, diagnostics)
+    values = reader.fields(doc.data, (), schema.ENTITY)
+    slug = doc.path.stem
+    if not SLUG.match(slug):
+        reader.error((), f"the file name '{doc.path.name}' is not <entity-slug>.yaml", f"rename it to {slugify(slug) or 'entity-name'}.yaml")
+    if reader.failed:
+        return None
+    description = render_markdown(values.get("description", "")).html
+    return EntityProfile(doc.path, slug, values["name"], values.get("aliases", ()), values.get("group"), values.get("website"), description)
+
+
+def validate_page(doc: RawDocument, reserved: frozenset[str], diagnostics: list[Diagnostic]) -> Page | None:
+    reader = _Reader(doc, diagnostics)
+    values = reader.fields(doc.data, (), schema.PAGE)
+    slug = doc.path.stem
+    if not SLUG.match(slug):
+        reader.error((), f"the file name '{doc.path.name}' is not <slug>.md", f"rename it to {slugify(slug) or 'page'}.md")
+    elif slug in reserved:
+        reader.error((), f"the page address /{slug}/ clashes with a generated section", f"rename the file; these names are taken: {', '.join(sorted(reserved))}")
+    if reader.failed:
+        return None
+    return Page(doc.path, slug, values["title"], values.get("summary"), render_markdown(doc.body).html)
