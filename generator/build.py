@@ -1,0 +1,57 @@
+"""The stage order, and nothing else: load -> catalog -> render, then publish.
+
+``check`` stops before anything is written; ``build`` publishes only what ``check``
+produced in full.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path, PurePosixPath
+
+from generator.catalog import Catalog, build_catalog
+from generator.load import load
+from generator.publish import publish
+from generator.render import render_site
+from generator.search import SearchIndex
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PROJECT_DIR / "templates"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    content_dir: Path
+    build_date: date
+    include_drafts: bool = False
+    templates_dir: Path = TEMPLATES_DIR
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    catalog: Catalog
+    outputs: dict[PurePosixPath, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    pages: int
+    search: SearchIndex | None
+    seconds: float
+
+
+def check(options: BuildOptions) -> CheckResult:
+    """Load, catalog and render in memory; raise ``ContentError`` or ``BuildError``, write nothing."""
+    corpus = load(options.content_dir)
+    catalog = build_catalog(corpus, options.build_date, options.include_drafts)
+    return CheckResult(catalog, render_site(catalog, options.templates_dir))
+
+
+def build(options: BuildOptions, output_dir: Path, with_search: bool = True) -> BuildReport:
+    started = time.perf_counter()
+    result = check(options)
+    index = publish(result.outputs, options.templates_dir / "static", output_dir, with_search)
+    pages = sum(1 for path in result.outputs if path.suffix == ".html")
+    return BuildReport(pages, index, time.perf_counter() - started)

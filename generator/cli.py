@@ -1,0 +1,98 @@
+"""The ``certsite`` command: the only place that prints diagnostics and picks exit codes.
+
+Exit codes: 0 success; 1 invalid content or a failed build (with a message, never a
+traceback); 2 bad usage (argparse's own convention).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from generator.build import BuildOptions, build, check
+from generator.errors import BuildError, ContentError, Diagnostic, format_diagnostic
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD") from None
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="certsite", description="Build a public certification register from Markdown and YAML.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def content_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--content", type=Path, default=Path("content"), metavar="DIR", help="content folder (default: content/)")
+        command.add_argument("--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD", help="the date the build treats as today, for embargoes and expiry (default: today)")
+        command.add_argument("--drafts", action="store_true", help="include announcements marked draft: true")
+
+    build_command = commands.add_parser("build", help="validate the content and write the site")
+    content_options(build_command)
+    build_command.add_argument("--output", type=Path, default=Path("site"), metavar="DIR", help="output folder (default: site/)")
+    build_command.add_argument("--no-search", action="store_true", help="skip the Pagefind search index (faster, for development)")
+
+    check_command = commands.add_parser("check", help="validate the content and render in memory; write nothing")
+    content_options(check_command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    options = BuildOptions(args.content, args.as_of or date.today(), args.drafts)
+    try:
+        if args.command == "check":
+            result = check(options)
+            print(f"{args.content}: valid; {len(result.catalog.announcements)} announcements would be published as of {options.build_date}.")
+        else:
+            report = build(options, args.output, with_search=not args.no_search)
+            search = (
+                f"; search: {report.search.pages} pages indexed, {report.search.bytes / 1024:.0f} KB"
+                if report.search else "; search: not indexed (--no-search)"
+            )
+            print(f"Built {report.pages} pages into {args.output}/ in {report.seconds:.2f} s{search}.")
+    except ContentError as error:
+        print_diagnostics(error.diagnostics)
+        published = " Nothing was published." if args.command == "build" else ""
+        print(f"{error}.{published}", file=sys.stderr)
+        return EXIT_FAILED
+    except BuildError as error:
+        print(f"certsite: build failed: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def print_diagnostics(diagnostics: tuple[Diagnostic, ...]) -> None:
+    """Each diagnostic with its source line; also as workflow annotations under GitHub Actions."""
+    sources: dict[Path, list[str] | None] = {}
+    for diagnostic in diagnostics:
+        if diagnostic.path not in sources:
+            try:
+                sources[diagnostic.path] = diagnostic.path.read_text("utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                sources[diagnostic.path] = None
+        print(format_diagnostic(diagnostic, sources[diagnostic.path]), file=sys.stderr)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for diagnostic in diagnostics:
+            print(github_annotation(diagnostic))
+
+
+def github_annotation(diagnostic: Diagnostic) -> str:
+    """A workflow command that shows the error on the changed line of a pull request.
+
+    >>> github_annotation(Diagnostic(Path("a.md"), 3, "bad: 50%", "fix it"))
+    '::error file=a.md,line=3::bad: 50%25; fix it'
+    """
+    def escape(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    line = f",line={diagnostic.line}" if diagnostic.line else ""
+    message = diagnostic.message + (f"; {diagnostic.hint}" if diagnostic.hint else "")
+    return f"::error file={escape(str(diagnostic.path)).replace(',', '%2C').replace(':', '%3A')}{line}::{escape(message)}"

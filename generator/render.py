@@ -1,0 +1,182 @@
+"""Every output of the site, rendered in memory as ``{output path: bytes}``.
+
+Writes nothing: ``publish`` is the only writer. Templates get explicit view data
+(the catalog's records plus a few lookups built once here), never the corpus.
+Two outputs claiming one path is an error rather than a silent overwrite.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+
+from generator import urls
+from generator.catalog import Catalog, current_status
+from generator.countries import COUNTRY_NAMES
+from generator.errors import BuildError
+from generator.model import Criterion, Standard
+
+Outputs = dict[PurePosixPath, bytes]
+
+FEED_SIZE = 50
+HOME_SIZE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    url: str
+    template: str
+    context: dict[str, Any]
+
+
+def make_environment(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(
+        announcement_url=urls.announcement_url,
+        entity_url=urls.entity_url,
+        criterion_url=urls.criterion_url,
+        standard_url=urls.standard_url,
+        page_url=urls.page_url,
+        urls=urls,
+        country_name=lambda code: COUNTRY_NAMES.get(code, code),
+        current_status=current_status,
+        sorted_criteria=sorted_criteria,
+    )
+    env.filters["long_date"] = long_date
+    env.filters["clauses"] = clause_text
+    return env
+
+
+def long_date(value: date) -> str:
+    """>>> long_date(date(2024, 1, 10))
+    '10 January 2024'
+    """
+    return f"{value.day} {value:%B %Y}"
+
+
+def clause_text(clauses: tuple[str, ...]) -> str:
+    """>>> clause_text(("a", "b", "c")), clause_text(("b",)), clause_text(())
+    ('clauses a, b, c', 'clause b', '')
+    """
+    if not clauses:
+        return ""
+    return ("clause " if len(clauses) == 1 else "clauses ") + ", ".join(clauses)
+
+
+def page_specs(catalog: Catalog) -> list[PageSpec]:
+    """Every HTML page and feed of the site, with the data its template needs."""
+    standards = {standard.id: standard for standard in catalog.standards}
+    criteria = {(c.standard_id, c.number): c for s in catalog.standards for c in s.criteria}
+    shared = {
+        "site": catalog.site,
+        "build_date": catalog.build_date,
+        "nav_pages": catalog.pages,
+        "standards": standards,
+        "criteria": criteria,
+    }
+
+    def spec(url: str, template: str, **context: Any) -> PageSpec:
+        return PageSpec(url, template, {**shared, "url": url, **context})
+
+    finding_counts = {key: len(items) for key, items in catalog.findings_by_criterion.items()}
+    specs = [
+        spec(
+            urls.HOME,
+            "home.html",
+            latest=catalog.announcements[:HOME_SIZE],
+            counts={
+                "announcements": len(catalog.announcements),
+                "entities": len(catalog.entities),
+                "standards": len(catalog.standards),
+                "findings": sum(finding_counts.values()),
+            },
+        ),
+        spec(urls.ANNOUNCEMENTS, "announcements.html", announcements=catalog.announcements),
+        spec(urls.ENTITIES, "entities.html", groups=_by_initial(catalog)),
+        spec(urls.CRITERIA, "criteria.html", finding_counts=finding_counts),
+        spec(urls.STANDARDS, "standards.html", entities_by_standard=catalog.entities_by_standard),
+        spec(urls.SEARCH, "search.html"),
+        spec(urls.NOT_FOUND, "404.html"),
+    ]
+    specs += [spec(urls.announcement_url(a), "announcement.html", announcement=a) for a in catalog.announcements]
+    specs += [
+        spec(urls.entity_url(entity.slug), "entity.html", entity=entity, findings=_entity_findings(entity, criteria))
+        for entity in catalog.entities
+    ]
+    specs += [
+        spec(urls.criterion_url(c), "criterion.html", criterion=c, standard=standards[c.standard_id], findings=catalog.findings(c))
+        for s in catalog.standards
+        for c in s.criteria
+    ]
+    specs += [
+        spec(urls.standard_url(s), "standard.html", standard=s, entities=catalog.entities_by_standard.get(s.id, ()), finding_counts=finding_counts)
+        for s in catalog.standards
+    ]
+    specs += [spec(urls.page_url(page), "page.html", page=page) for page in catalog.pages]
+    specs += [spec(alias, "redirect.html", target=urls.announcement_url(a)) for alias, a in catalog.redirects]
+    html_urls = [s.url for s in specs if s.template not in ("404.html", "redirect.html")]
+    specs += [
+        spec(urls.FEED, "feed.xml", entries=catalog.announcements[:FEED_SIZE]),
+        spec(urls.SITEMAP, "sitemap.xml", page_urls=html_urls),
+        spec(urls.ROBOTS, "robots.txt"),
+    ]
+    return specs
+
+
+def _by_initial(catalog: Catalog) -> list[tuple[str, list[Any]]]:
+    groups: dict[str, list[Any]] = defaultdict(list)
+    for entity in catalog.entities:  # already A-Z, so each group stays sorted
+        groups[entity.initial].append(entity)
+    return list(groups.items())
+
+
+def _entity_findings(entity: Any, criteria: dict[tuple[str, str], Criterion]) -> list[tuple[Criterion, list[tuple[Any, Any, Any]]]]:
+    """The entity's findings grouped by criterion, in standard and criterion order."""
+    grouped: dict[tuple[str, str], list[tuple[Any, Any, Any]]] = defaultdict(list)
+    for announcement in entity.announcements:
+        for certification in announcement.certifications:
+            for nonconformance in certification.nonconformances:
+                grouped[(certification.standard_id, nonconformance.ref.criterion)].append((announcement, certification, nonconformance))
+    return [(criteria[key], grouped[key]) for key in sorted(grouped, key=lambda k: (k[0], _number_key(k[1])))]
+
+
+def _number_key(number: str) -> tuple[int, ...]:
+    """>>> sorted(["5.10", "5.2", "10.1"], key=_number_key)
+    ['5.2', '5.10', '10.1']
+    """
+    return tuple(int(part) for part in number.split("."))
+
+
+def render_site(catalog: Catalog, templates_dir: Path) -> Outputs:
+    """Render every page in memory; raise ``BuildError`` for a template bug or a path claimed twice."""
+    env = make_environment(templates_dir)
+    outputs: Outputs = {}
+    claimed_by: dict[PurePosixPath, str] = {}
+    for page in page_specs(catalog):
+        path = urls.output_path(page.url)
+        if path in outputs:
+            raise BuildError(f"two pages claim {path}: {claimed_by[path]} and {page.url}")
+        try:
+            text = env.get_template(page.template).render(page.context)
+        except jinja2.TemplateError as error:
+            where = f"{error.filename}:{error.lineno}: " if isinstance(error, jinja2.TemplateSyntaxError) else ""
+            raise BuildError(f"{where}template {page.template} failed for {page.url}: {error}") from error
+        outputs[path] = text.encode("utf-8")
+        claimed_by[path] = page.url
+    return outputs
+
+
+def sorted_criteria(standard: Standard) -> list[Criterion]:
+    return sorted(standard.criteria, key=lambda c: _number_key(c.number))
