@@ -111,6 +111,11 @@ class _Reader:
         self.failed = True
         self.diagnostics.append(Diagnostic(self.doc.path, self.doc.line(key_path), message, hint))
 
+    def file_error(self, message: str, hint: str | None = None) -> None:
+        """A problem with the file as a whole, such as its name."""
+        self.failed = True
+        self.diagnostics.append(Diagnostic(self.doc.path, None, message, hint))
+
     def fields(self, mapping: Mapping[str, Any], at: KeyPath, table: dict[str, Field]) -> dict[str, Any]:
         """Check keys against ``table`` and convert simple kinds; nested kinds come back raw."""
         values: dict[str, Any] = {}
@@ -314,10 +319,10 @@ def _announcement_slug(reader: _Reader, announced: date | None) -> str | None:
     name = reader.doc.path.name
     match = ANNOUNCEMENT_FILE.match(name)
     if not match:
-        reader.error((), f"the file name '{name}' is not YYYY-MM-DD-<slug>.md", "name it after the announcement date and entity, e.g. 2024-01-10-baotou-aluminium.md")
+        reader.file_error(f"the file name '{name}' is not YYYY-MM-DD-<slug>.md", "name it after the announcement date and entity, e.g. 2024-01-10-baotou-aluminium.md")
         return None
     if not SLUG.match(match.group(2)):
-        reader.error((), f"'{match.group(2)}' in the file name is not a valid slug", f"use lowercase ASCII letters, digits and single hyphens, e.g. {match.group(1)}-{slugify(match.group(2)) or 'entity-name'}.md")
+        reader.file_error(f"'{match.group(2)}' in the file name is not a valid slug", f"use lowercase ASCII letters, digits and single hyphens, e.g. {match.group(1)}-{slugify(match.group(2)) or 'entity-name'}.md")
         return None
     if announced is not None and match.group(1) != announced.isoformat():
         reader.error(("date",), f"the file name's date {match.group(1)} differs from date: {announced.isoformat()}", f"rename the file to {announced.isoformat()}-{match.group(2)}.md or correct the date")
@@ -426,7 +431,7 @@ def validate_entity(doc: RawDocument, diagnostics: list[Diagnostic]) -> EntityPr
     values = reader.fields(doc.data, (), schema.ENTITY)
     slug = doc.path.stem
     if not SLUG.match(slug):
-        reader.error((), f"the file name '{doc.path.name}' is not <entity-slug>.yaml", f"rename it to {slugify(slug) or 'entity-name'}.yaml")
+        reader.file_error(f"the file name '{doc.path.name}' is not <entity-slug>.yaml", f"rename it to {slugify(slug) or 'entity-name'}.yaml")
     if reader.failed:
         return None
     description = render_markdown(values.get("description", "")).html
@@ -438,9 +443,9 @@ def validate_page(doc: RawDocument, reserved: frozenset[str], diagnostics: list[
     values = reader.fields(doc.data, (), schema.PAGE)
     slug = doc.path.stem
     if not SLUG.match(slug):
-        reader.error((), f"the file name '{doc.path.name}' is not <slug>.md", f"rename it to {slugify(slug) or 'page'}.md")
+        reader.file_error(f"the file name '{doc.path.name}' is not <slug>.md", f"rename it to {slugify(slug) or 'page'}.md")
     elif slug in reserved:
-        reader.error((), f"the page address /{slug}/ clashes with a generated section", f"rename the file; these names are taken: {', '.join(sorted(reserved))}")
+        reader.file_error(f"the page address /{slug}/ clashes with a generated section", f"rename the file; these names are taken: {', '.join(sorted(reserved))}")
     if reader.failed:
         return None
     return Page(doc.path, slug, values["title"], values.get("summary"), render_markdown(doc.body).html)

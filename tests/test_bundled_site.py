@@ -1,0 +1,137 @@
+"""What a reader sees on the bundled register, read from the built HTML."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import html5lib
+import pytest
+
+from conftest import BUNDLED_AS_OF
+
+BAOTOU = "/entities/baotou-aluminium-co-ltd/"
+BAOTOU_ANNOUNCEMENT = "/certifications/2024-01-10-baotou-aluminium/"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def rows(table) -> list[list[str]]:
+    return [[cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])] for row in table.find("tbody").find_all("tr")]
+
+
+def test_criterion_page_lists_every_announcement_with_a_finding_under_it(bundled_site):
+    page = bundled_site.soup("/criteria/asi-ps-v3/5.1/")
+    assert page.h1.get_text(strip=True) == "5.1 Disclosure of GHG Emissions and Energy Use"
+    entities = [row[0] for row in rows(page.find("table", class_="findings"))]
+    assert entities == ["Qinghai Baihe Aluminium Co., Ltd.", "Baotou Aluminium Co., Ltd."]
+    assert all(row[2] == "a, b" and row[3] == "minor" for row in rows(page.find("table", class_="findings")))
+
+
+def test_entity_page_shows_both_of_baotous_certifications(bundled_site):
+    page = bundled_site.soup(BAOTOU)
+    assert page.h1.get_text(strip=True) == "Baotou Aluminium Co., Ltd."
+    certifications = rows(page.find("table", class_="certifications"))
+    assert [row[0].split(" (")[0] for row in certifications] == ["ASI Performance Standard V3", "ASI Chain of Custody Standard V2"]
+    assert all(row[1] == "certified" for row in certifications)
+    assert [row[4] for row in certifications] == ["12", "3"]
+    assert "包头铝业有限公司" in page.find(class_="aliases").get_text()
+
+
+def test_press_release_page_shows_every_finding_with_its_criterion_title(bundled_site):
+    page = bundled_site.soup(BAOTOU_ANNOUNCEMENT)
+    tables = page.find_all("table", class_="findings")
+    performance = rows(tables[0])
+    assert len(performance) == 12 and len(rows(tables[1])) == 3
+    assert ["5.2 Aluminium Smelter GHG Emissions Intensity", "b", "minor", "Open"] in performance
+    link = tables[0].find("a", string="9.7 Affected Populations and Organisations")
+    assert link["href"] == "/criteria/asi-ps-v3/9.7/"
+    facts = page.find("dl", class_="facts").get_text(" ", strip=True)
+    for fact in ("Aluminium Corporation of China (Chalco)", "Baotou, Inner Mongolia, China", "Inner Mongolia Huayun New Material Co., Ltd."):
+        assert fact in facts
+    auditors = [dd.get_text(strip=True) for dd in page.select("section.certification dd[data-pagefind-filter='auditor']")]
+    assert auditors == ["Bureau Veritas Certification"] * 2
+
+
+def test_criteria_index_counts_findings_including_criteria_without_any(bundled_site):
+    page = bundled_site.soup("/criteria/")
+    counts = {row.th.get_text(strip=True): row.td.get_text(strip=True) for row in page.select("table.criteria tbody tr")}
+    assert counts["5.1 Disclosure of GHG Emissions and Energy Use"] == "2"
+    assert counts["1.3 Code of Conduct"] == "1"
+    assert counts["1.6 Records Management"] == "1"
+    assert "Principle 7: Water Stewardship" in page.get_text()
+
+
+def test_entity_index_lists_every_entity_a_to_z_with_counts(bundled_site):
+    page = bundled_site.soup("/entities/")
+    names = [a.get_text(strip=True) for a in page.select("ul.entity-list a")]
+    assert names == sorted(names, key=str.casefold) and len(names) == 4
+    assert "2 certifications" in page.find("a", string="Baotou Aluminium Co., Ltd.").parent.get_text()
+
+
+def test_home_page_shows_latest_announcements_and_counts(bundled_site):
+    page = bundled_site.soup("/")
+    titles = [a.get_text(strip=True) for a in page.select("ol.listing h3 a")]
+    assert len(titles) == 4 and "Shandong" in titles[0]  # newest first
+    counts = page.find("ul", class_="counts").get_text(" ", strip=True)
+    assert "4 announcements" in counts and "4 certified entities" in counts and "20 non-conformances" in counts
+
+
+def test_every_page_footer_gives_the_data_date_and_how_to_report_a_mistake(bundled_site):
+    for url in ("/", BAOTOU, "/criteria/asi-ps-v3/5.1/", "/about/"):
+        footer = bundled_site.soup(url).find("footer")
+        assert footer.time["datetime"] == BUNDLED_AS_OF
+        assert footer.find("a", string="Report a correction")["href"].startswith("mailto:")
+
+
+def test_about_page_is_linked_from_the_navigation(bundled_site):
+    nav = bundled_site.soup("/").find("nav", attrs={"aria-label": "Main"})
+    assert nav.find("a", href="/about/")
+    assert "Industrial Users" in bundled_site.soup("/about/").get_text()
+
+
+def test_feed_is_atom_with_absolute_links(bundled_site):
+    feed = ET.parse(bundled_site.root / "feed.xml").getroot()
+    assert feed.tag == f"{ATOM}feed"
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 4
+    for entry in entries:
+        assert entry.find(f"{ATOM}link").get("href").startswith("https://")
+        assert entry.find(f"{ATOM}id").text.startswith("https://")
+        assert entry.find(f"{ATOM}updated").text.endswith("T00:00:00Z")
+
+
+def test_sitemap_lists_absolute_addresses_of_every_page(bundled_site):
+    root = ET.parse(bundled_site.root / "sitemap.xml").getroot()
+    locations = {loc.text for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
+    base = "https://certsite.netlify.app"
+    assert f"{base}{BAOTOU}" in locations and f"{base}/criteria/asi-ps-v3/5.1/" in locations
+    assert f"{base}/404.html" not in locations
+    assert "Sitemap: https://" in (bundled_site.root / "robots.txt").read_text()
+
+
+def test_not_found_page_exists(bundled_site):
+    assert bundled_site.soup("/404.html").h1.get_text() == "Page not found"
+
+
+def test_every_page_is_well_formed_html5_with_ordered_headings(bundled_site):
+    parser = html5lib.HTMLParser(strict=True)
+    pages = [p for p in bundled_site.root.rglob("*.html") if "pagefind" not in p.parts]
+    assert len(pages) > 30
+    for path in pages:
+        parser.parse(path.read_bytes())  # raises on any parse error
+        text = path.read_text("utf-8")
+        if "http-equiv=\"refresh\"" in text:
+            continue
+        levels = [int(tag.name[1]) for tag in bundled_site.soup("/" + str(path.relative_to(bundled_site.root))).find_all(["h1", "h2", "h3", "h4"])]
+        assert levels[0] == 1 and levels.count(1) == 1, path
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), f"{path}: headings skip a level: {levels}"
+
+
+def test_pages_load_nothing_from_other_hosts(bundled_site):
+    for path in bundled_site.root.rglob("*.html"):
+        page = bundled_site.soup("/" + str(path.relative_to(bundled_site.root)))
+        for tag, attribute in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src")):
+            for element in page.find_all(tag):
+                address = element.get(attribute, "")
+                if tag == "link" and element.get("rel") in (["canonical"], ["alternate"]):
+                    continue
+                assert not address.startswith(("http:", "https:", "//")), f"{path}: {element}"

@@ -1,0 +1,225 @@
+"""An editor's mistakes are reported with file, line, what is wrong and what would be right."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ANNOUNCEMENT, PROJECT, announcement
+
+FILE = "certifications/2024-01-10-acme-metals.md"
+
+
+def errors_of(run) -> list[str]:
+    return [line for line in run.err.splitlines() if ": error: " in line]
+
+
+def assert_reported(run, relative: str, line: int | None, *fragments: str) -> None:
+    """Exit 1 and one error for ``relative:line`` whose text contains every fragment."""
+    assert run.code == 1, run.err
+    where = f"{relative}:{line}: error: " if line is not None else f"{relative}: error: "
+    matching = [e for e in errors_of(run) if where in e]
+    assert matching, f"no error at {where!r} in:\n{run.err}"
+    assert any(all(f in e for f in fragments) for e in matching), f"{fragments} not in {matching}"
+
+
+def test_the_valid_fixture_passes(content, certsite):
+    run = certsite("check", "--content", content.root)
+    assert run.code == 0, run.err
+    assert "valid" in run.out
+
+
+@pytest.mark.parametrize(
+    ("replacements", "line", "fragments"),
+    [
+        pytest.param({"entity: Acme Metals Ltd.\n": ""}, 2, ("missing required field 'entity'", "add e.g. entity:"), id="missing-required-field"),
+        pytest.param({"title: Acme Metals certified": "titel: Acme Metals certified"}, 2, ("unknown field 'titel'", "did you mean 'title'?"), id="unknown-field"),
+        pytest.param({"date: 2024-01-10": "date: 2022-13-45"}, 3, ("2022-13-45 is not a calendar date", "YYYY-MM-DD"), id="impossible-date"),
+        pytest.param({"date: 2024-01-10": "date: 10/01/2024"}, 3, ("not a date in the form YYYY-MM-DD",), id="date-format"),
+        pytest.param({"date: 2024-01-10": "date: 2024-01-11"}, 3, ("file name's date 2024-01-10 differs from date: 2024-01-11", "rename the file to 2024-01-11-acme-metals.md"), id="file-name-date"),
+        pytest.param({'country: "NO"': "country: China"}, 7, ("'China' is not an ISO 3166-1 alpha-2 country code", "e.g. CN for China"), id="bad-country"),
+        pytest.param({'country: "NO"': "country: cn"}, 7, ("'cn' is not an ISO 3166-1", "upper case: CN"), id="lower-case-country"),
+        pytest.param({"standard: test-ps": "standard: test-pss"}, 9, ("unknown standard 'test-pss'", "did you mean 'test-ps'?"), id="unknown-standard"),
+        pytest.param({'minor: ["5.1a-b"]': 'minor: ["5.1 a"]'}, 12, ("'5.1 a' is not a criterion reference", "e.g. 5.1, 5.2b, 1.3a-e"), id="malformed-criterion"),
+        pytest.param({'minor: ["5.1a-b"]': 'minor: ["5.3"]'}, 12, ("criterion 5.3 is not defined in test-ps", "did you mean"), id="unknown-criterion"),
+        pytest.param({'minor: ["5.1a-b"]': 'minor: ["5.1d-a"]'}, 12, ("runs backwards", "write a-d"), id="backwards-clause-range"),
+        pytest.param({"    auditor: Example Certification\n": "    auditor: Example Certification\n    report: http://example.org/r.pdf\n"}, 11, ("must be an https:// address", "http://example.org/r.pdf"), id="non-https-report"),
+        pytest.param({"location:\n  city: Oslo\n": "facilities: Oslo works\nlocation:\n  city: Oslo\n"}, 5, ("'facilities' must be a list",), id="wrong-type"),
+        pytest.param({"title: Acme Metals certified": "title: [Acme, Metals]"}, 2, ("'title' must be text, not a list",), id="text-got-list"),
+        pytest.param({"title: Acme Metals certified": "title: Acme Metals certified\ndraft: yes"}, 3, ("'draft' must be true or false, not 'yes'",), id="yaml-1.1-yes-is-not-a-boolean"),
+        pytest.param({"title: Acme Metals certified": "title: Acme Metals certified\nentity_slug: Acme_Metals"}, 3, ("not a valid slug: 'Acme_Metals'", "e.g. 'acme-metals'"), id="bad-entity-slug"),
+        pytest.param({"title: Acme Metals certified": "title: Acme Metals certified\ntitle: again"}, 3, ("duplicate key 'title'",), id="duplicate-key"),
+        pytest.param({"    auditor: Example Certification\n": "    auditor: Example Certification\n    status: revoked\n"}, 11, ("unknown status 'revoked'", "certified, provisional, suspended, withdrawn"), id="unknown-status"),
+        pytest.param({"certifications:\n": "certifications: []\nx:\n"}, 8, ("'certifications' is empty",), id="no-certifications"),
+    ],
+)
+def test_announcement_rule(content, certsite, replacements, line, fragments):
+    content.announce("2024-01-10-acme-metals.md", announcement(**replacements))
+    assert_reported(certsite("check", "--content", content.root), f"{content.root}/{FILE}", line, *fragments)
+
+
+def test_unparseable_yaml_points_at_the_line_and_suggests_quoting(content, certsite):
+    content.announce("2024-01-10-acme-metals.md", announcement(**{"title: Acme Metals certified": "title: Acme: certified today"}))
+    assert_reported(certsite("check", "--content", content.root), f"{content.root}/{FILE}", 2, "invalid YAML", "must be quoted")
+
+
+def test_missing_front_matter(content, certsite):
+    content.announce("2024-01-10-acme-metals.md", "Just some text.\n")
+    assert_reported(certsite("check", "--content", content.root), f"{content.root}/{FILE}", 1, "missing front matter", "start the file with a line '---'")
+
+
+def test_unclosed_front_matter(content, certsite):
+    content.announce("2024-01-10-acme-metals.md", ANNOUNCEMENT.replace("---\nAcme", "Acme"))
+    assert_reported(certsite("check", "--content", content.root), f"{content.root}/{FILE}", 1, "not closed", "add a line '---'")
+
+
+def test_bad_file_name_slug(content, certsite):
+    content.remove(FILE)
+    content.announce("2024-01-10-Acme_Metals.md")
+    assert_reported(certsite("check", "--content", content.root), f"{content.root}/certifications/2024-01-10-Acme_Metals.md", None, "'Acme_Metals' in the file name is not a valid slug", "2024-01-10-acme-metals.md")
+
+
+def test_file_name_without_date(content, certsite):
+    content.announce("acme.md")
+    assert_reported(certsite("check", "--content", content.root), f"{content.root}/certifications/acme.md", None, "is not YYYY-MM-DD-<slug>.md")
+
+
+def test_file_that_is_not_utf8_names_the_line(content, certsite):
+    latin1 = ANNOUNCEMENT.replace("Example Certification", "Société Générale").encode("latin-1")
+    content.announce("2024-01-10-acme-metals.md", latin1)
+    assert_reported(certsite("check", "--content", content.root), f"{content.root}/{FILE}", 10, "not UTF-8", "save the file with UTF-8 encoding")
+
+
+def test_alias_that_takes_another_pages_address(content, certsite):
+    content.announce("2024-02-01-beta.md", announcement(**{"date: 2024-01-10": "date: 2024-02-01\naliases: [/certifications/2024-01-10-acme-metals/]"}))
+    assert_reported(
+        certsite("check", "--content", content.root),
+        f"{content.root}/certifications/2024-02-01-beta.md",
+        4,
+        "alias /certifications/2024-01-10-acme-metals/ is already the address of",
+    )
+
+
+def test_page_that_takes_a_generated_address(content, certsite):
+    content.write("pages/entities.md", "---\ntitle: Entities\n---\nText.\n")
+    assert_reported(certsite("check", "--content", content.root), f"{content.root}/pages/entities.md", None, "/entities/ clashes with a generated section")
+
+
+def test_two_entities_whose_slugs_collide(content, certsite):
+    content.announce(
+        "2024-02-01-other.md",
+        announcement(**{"date: 2024-01-10": "date: 2024-02-01", "entity: Acme Metals Ltd.": "entity: Zenith Alloys\nentity_slug: acme-metals-ltd"}),
+    )
+    assert_reported(
+        certsite("check", "--content", content.root),
+        f"{content.root}/certifications/2024-02-01-other.md",
+        5,
+        "entity 'Zenith Alloys' shares the slug 'acme-metals-ltd'",
+        "list 'Zenith Alloys' under aliases: in content/entities/acme-metals-ltd.yaml",
+    )
+
+
+def test_names_declared_in_the_entity_profile_share_one_page(content, certsite):
+    content.announce(
+        "2024-02-01-other.md",
+        announcement(**{"date: 2024-01-10": "date: 2024-02-01", "entity: Acme Metals Ltd.": "entity: 阿克米金属\nentity_slug: acme-metals-ltd"}),
+    )
+    content.write("entities/acme-metals-ltd.yaml", "name: Acme Metals Ltd.\naliases: [阿克米金属]\n")
+    assert certsite("check", "--content", content.root).code == 0
+
+
+def test_duplicate_certificate_number(content, certsite):
+    cert = "    auditor: Example Certification\n"
+    content.announce("2024-01-10-acme-metals.md", announcement(**{cert: cert + "    certificate: C-1\n"}))
+    content.announce("2024-02-01-beta.md", announcement(**{"date: 2024-01-10": "date: 2024-02-01", cert: cert + "    certificate: C-1\n"}))
+    run = certsite("check", "--content", content.root)
+    assert_reported(run, f"{content.root}/certifications/2024-02-01-beta.md", 11, "certificate C-1 of test-ps is also given in")
+
+
+def test_unknown_field_in_a_standard(content, certsite):
+    content.write("standards/test-ps.yaml", "id: test-ps\nname: X\nversion: V1\nowner: Y\nprinciple: []\n")
+    assert_reported(certsite("check", "--content", content.root), f"{content.root}/standards/test-ps.yaml", 5, "unknown field 'principle'", "did you mean 'principles'?")
+
+
+def test_standard_id_must_match_its_file_name(content, certsite):
+    content.write("standards/test-ps.yaml", STANDARD_ID_MISMATCH)
+    assert_reported(certsite("check", "--content", content.root), f"{content.root}/standards/test-ps.yaml", 1, "the id 'other' differs from the file name")
+
+
+STANDARD_ID_MISMATCH = "id: other\nname: X\nversion: V1\nowner: Y\ncriteria: []\n"
+
+
+# YAML 1.1 traps: what an editor typed is what the register shows.
+
+
+def test_country_no_is_norway_not_false(content, certsite, tmp_path):
+    content.announce("2024-01-10-acme-metals.md", announcement(**{'country: "NO"': "country: NO"}))
+    run = certsite("build", "--content", content.root, "--output", tmp_path / "site", "--no-search", "--as-of", "2024-06-01")
+    assert run.code == 0, run.err
+    page = (tmp_path / "site/certifications/2024-01-10-acme-metals/index.html").read_text("utf-8")
+    assert "Oslo, Norway" in page
+
+
+def test_criterion_5_10_is_not_the_number_5_1(content, certsite, tmp_path):
+    content.announce("2024-01-10-acme-metals.md", announcement(**{'minor: ["5.1a-b"]': "minor: [5.10]"}))
+    run = certsite("build", "--content", content.root, "--output", tmp_path / "site", "--no-search", "--as-of", "2024-06-01")
+    assert run.code == 0, run.err
+    assert (tmp_path / "site/criteria/test-ps/5.10/index.html").read_text("utf-8").count("Acme Metals Ltd.") >= 1
+    assert "Acme Metals" not in (tmp_path / "site/criteria/test-ps/5.1/index.html").read_text("utf-8")
+
+
+def test_numbers_where_text_is_expected_are_read_as_typed(content, certsite, tmp_path):
+    content.announce("2024-01-10-acme-metals.md", announcement(**{"title: Acme Metals certified": "title: 2024"}))
+    run = certsite("build", "--content", content.root, "--output", tmp_path / "site", "--no-search", "--as-of", "2024-06-01")
+    assert run.code == 0, run.err
+    assert "<h1>2024</h1>" in (tmp_path / "site/certifications/2024-01-10-acme-metals/index.html").read_text("utf-8")
+
+
+# The whole run.
+
+
+def test_every_error_in_every_file_is_reported_in_one_run(content, certsite):
+    content.announce("2024-01-10-acme-metals.md", announcement(**{"title: Acme Metals certified": "titel: x", 'country: "NO"': "country: XX"}))
+    content.announce("2024-02-01-beta.md", announcement(**{"date: 2024-01-10": "date: 2024-02-30"}))
+    content.announce("2024-03-01-gamma.md", "no front matter\n")
+    run = certsite("check", "--content", content.root)
+    assert run.code == 1
+    errors = errors_of(run)
+    assert len(errors) == 5, run.err  # titel, missing title, country, impossible date, front matter
+    assert len({e.split(":")[0] for e in errors}) == 3
+    assert "5 errors in 3 files" in run.err
+
+
+def test_errors_show_the_offending_source_line(content, certsite):
+    content.announce("2024-01-10-acme-metals.md", announcement(**{'country: "NO"': "country: XX"}))
+    run = certsite("check", "--content", content.root)
+    assert "    7 |   country: XX" in run.err
+
+
+def test_content_mistakes_never_show_a_traceback(content):
+    content.announce("2024-01-10-acme-metals.md", b"---\ntitle: [unclosed\ndate: \xff\n---\n")
+    content.write("standards/broken.yaml", "- just\n- a list\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--content", str(content.root), "--output", str(content.root.parent / "site")],
+        capture_output=True, text=True, cwd=PROJECT, check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "Nothing was published." in result.stderr
+    assert not (content.root.parent / "site").exists()
+
+
+def test_bad_usage_exits_2(certsite, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        certsite("build", "--as-of", "tomorrow")
+    assert exit_info.value.code == 2
+    assert "'tomorrow' is not a date in the form YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_annotations_for_github_actions(content, certsite, monkeypatch):
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    content.announce("2024-01-10-acme-metals.md", announcement(**{'country: "NO"': "country: XX"}))
+    run = certsite("check", "--content", content.root)
+    assert f"::error file={content.root}/{FILE},line=7::'XX' is not an ISO 3166-1 alpha-2 country code" in run.out
