@@ -1,0 +1,36 @@
+# Two commands on a fresh machine with Python 3.11+ and make:
+#   make serve   set up, build the bundled site and serve it on http://127.0.0.1:8000/
+#   make test    set up and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: install serve build check test bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("certsite needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+serve: install
+	$(BIN)/certsite serve --port $(PORT)
+
+build: install
+	$(BIN)/certsite build
+
+check: install
+	$(BIN)/certsite check
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/bench.py
+
+clean:
+	rm -rf $(VENV) site .site-staging-* .site-previous-* *.egg-info

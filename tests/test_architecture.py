@@ -1,0 +1,61 @@
+"""The generator's modules import in one direction only (see ../shared/STYLE.md)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+GENERATOR = Path(__file__).resolve().parent.parent / "generator"
+
+# Each module and the project modules it may import; everything else stays out.
+ALLOWED = {
+    "countries": set(),
+    "errors": set(),
+    "model": set(),
+    "schema": {"model"},
+    "frontmatter": {"errors"},
+    "markdown_body": set(),
+    "validate": {"errors", "model", "schema", "frontmatter", "markdown_body", "countries"},
+    "load": {"errors", "model", "frontmatter", "validate"},
+    "catalog": {"model"},
+    "urls": {"model"},
+    "render": {"errors", "model", "catalog", "urls", "countries"},
+    "search": {"errors"},
+    "publish": {"errors", "search"},
+    "build": {"errors", "model", "load", "catalog", "render", "search", "publish"},
+    "cli": {"build", "errors"},
+    "__main__": {"cli"},
+    "__init__": set(),
+}
+
+
+def project_imports(path: Path) -> set[str]:
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("generator"):
+            if node.module == "generator":
+                imported.update(alias.name for alias in node.names)
+            else:
+                imported.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            imported.update(a.name.split(".")[1] for a in node.names if a.name.startswith("generator."))
+    return imported
+
+
+def test_every_module_has_a_declared_place():
+    assert {p.stem for p in GENERATOR.glob("*.py")} == set(ALLOWED)
+
+
+def test_modules_import_only_what_lies_below_them():
+    for path in sorted(GENERATOR.glob("*.py")):
+        forbidden = project_imports(path) - ALLOWED[path.stem]
+        assert not forbidden, f"{path.name} may not import {sorted(forbidden)}"
+
+
+def test_only_publish_writes_files():
+    writers = set()
+    for path in GENERATOR.glob("*.py"):
+        source = path.read_text("utf-8")
+        if any(call in source for call in ("write_bytes(", "write_text(", "copytree(", "os.replace(")):
+            writers.add(path.stem)
+    assert writers == {"publish"}

@@ -1,0 +1,156 @@
+"""Building: embargo and drafts, all-or-nothing publishing, determinism, safe Markdown."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+from conftest import BUNDLED_CONTENT, announcement
+
+EMBARGOED = "/certifications/2024-03-01-future-metals/"
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def all_text(root: Path) -> str:
+    return "\n".join(p.read_text("utf-8") for p in sorted(root.rglob("*")) if p.suffix in (".html", ".xml", ".txt"))
+
+
+def add_future_and_draft(content) -> None:
+    content.announce(
+        "2024-03-01-future-metals.md",
+        announcement(**{"date: 2024-01-10": "date: 2024-03-01", "entity: Acme Metals Ltd.": "entity: Future Metals", "title: Acme Metals certified": "title: Future Metals certified"}),
+    )
+    content.announce(
+        "2024-01-05-draft-alloys.md",
+        announcement(**{"date: 2024-01-10": "date: 2024-01-05\ndraft: true", "entity: Acme Metals Ltd.": "entity: Draft Alloys", "title: Acme Metals certified": "title: Draft Alloys certified"}),
+    )
+
+
+def test_embargoed_announcement_appears_nowhere_before_its_date(content, certsite, tmp_path):
+    add_future_and_draft(content)
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-02-29").code == 0
+    assert not (site / "certifications/2024-03-01-future-metals").exists()
+    assert not (site / "entities/future-metals").exists()
+    assert "Future Metals" not in all_text(site)  # no listing, feed, sitemap or criterion page
+    home = BeautifulSoup((site / "index.html").read_text("utf-8"), "html.parser")
+    assert "1 announcements" in home.find("ul", class_="counts").get_text(" ", strip=True)
+
+
+def test_embargoed_announcement_is_published_on_its_date(content, certsite, tmp_path):
+    add_future_and_draft(content)
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-03-01", "--no-search").code == 0
+    assert (site / "certifications/2024-03-01-future-metals/index.html").is_file()
+    assert "Future Metals" in (site / "feed.xml").read_text("utf-8")
+    assert "Future Metals" in (site / "criteria/test-ps/5.1/index.html").read_text("utf-8")
+
+
+def test_drafts_are_built_only_when_asked_for(content, certsite, tmp_path):
+    add_future_and_draft(content)
+    production, preview = tmp_path / "production", tmp_path / "preview"
+    assert certsite("build", "--content", content.root, "--output", production, "--as-of", "2024-06-01", "--no-search").code == 0
+    assert certsite("build", "--content", content.root, "--output", preview, "--as-of", "2024-06-01", "--no-search", "--drafts").code == 0
+    assert "Draft Alloys" not in all_text(production)
+    page = BeautifulSoup((preview / "certifications/2024-01-05-draft-alloys/index.html").read_text("utf-8"), "html.parser")
+    assert page.find(class_="draft").get_text() == "Draft"
+
+
+def test_a_failed_build_leaves_the_previous_site_exactly_as_it_was(content, certsite, tmp_path):
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01").code == 0
+    before = tree_digest(site)
+    content.announce("2024-01-10-acme-metals.md", announcement(**{'country: "NO"': "country: XX"}))
+    content.announce("2024-02-01-new.md", announcement(**{"date: 2024-01-10": "date: 2024-02-01"}))
+    run = certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01")
+    assert run.code == 1 and "Nothing was published." in run.err
+    assert tree_digest(site) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []  # no staging left behind
+
+
+def test_same_content_and_date_give_byte_identical_sites(certsite, tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    for output in (first, second):
+        assert certsite("build", "--content", BUNDLED_CONTENT, "--output", output, "--as-of", "2026-11-23").code == 0
+    ours = {name: digest for name, digest in tree_digest(first).items() if not name.startswith("pagefind/")}
+    assert ours == {name: digest for name, digest in tree_digest(second).items() if not name.startswith("pagefind/")}
+    # Pagefind writes its filter indexes in hash-map order (Pagefind issue #638), so of its
+    # output only the page fragments are stable between runs; they must be identical.
+    fragments = {name: digest for name, digest in tree_digest(first).items() if name.startswith("pagefind/fragment/")}
+    assert len(fragments) == 8
+    assert fragments == {name: digest for name, digest in tree_digest(second).items() if name.startswith("pagefind/fragment/")}
+
+
+def test_a_rebuild_replaces_the_previous_site(content, certsite, tmp_path):
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
+    (site / "stale.html").write_text("old")
+    content.announce("2024-02-01-new.md", announcement(**{"date: 2024-01-10": "date: 2024-02-01", "entity: Acme Metals Ltd.": "entity: Newco"}))
+    run = certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search")
+    assert run.code == 0 and "Built " in run.out
+    assert not (site / "stale.html").exists()
+    assert (site / "entities/newco/index.html").is_file()
+
+
+def test_raw_html_and_script_links_in_markdown_never_reach_the_page(content, certsite, tmp_path):
+    body = (
+        "Certified.\n\n<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n"
+        "[click](javascript:alert(1)) [also](JaVaScRiPt&#58;alert(1)) [fine](https://example.org/) "
+        "![tracker](https://tracker.example/pixel.png)\n"
+    )
+    content.announce("2024-01-10-acme-metals.md", announcement(**{"Acme Metals was certified against the test standard.\n": body}))
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
+    page = BeautifulSoup((site / "certifications/2024-01-10-acme-metals/index.html").read_text("utf-8"), "html.parser")
+    body_html = page.find("section", class_="body")
+    assert body_html.find("script") is None and body_html.find("img") is None
+    assert "<script>alert('x')</script>" in body_html.get_text()  # shown as text, not run
+    hrefs = [a.get("href") for a in body_html.find_all("a")]
+    assert hrefs == [None, None, "https://example.org/"]
+
+
+def test_entity_profile_gives_the_canonical_name_and_names_in_other_scripts_sort_after_latin(content, certsite, tmp_path):
+    content.write("entities/acme-metals-ltd.yaml", "name: ACME Metals Limited\naliases: [Acme Metals Ltd.]\ndescription: Makes *ingots*.\n")
+    content.announce(
+        "2024-02-01-baotou.md",
+        announcement(**{"date: 2024-01-10": "date: 2024-02-01", "entity: Acme Metals Ltd.": "entity: 包头铝业有限公司\nentity_slug: baotou-aluminium"}),
+    )
+    content.announce("2024-02-02-zeta.md", announcement(**{"date: 2024-01-10": "date: 2024-02-02", "entity: Acme Metals Ltd.": "entity: Älvsbyn Zeta AB"}))
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
+    index = BeautifulSoup((site / "entities/index.html").read_text("utf-8"), "html.parser")
+    assert [a.get_text() for a in index.select("ul.entity-list a")] == ["ACME Metals Limited", "Älvsbyn Zeta AB", "包头铝业有限公司"]
+    assert [h2.get_text() for h2 in index.find_all("h2")] == ["A", "包"]
+    profile = BeautifulSoup((site / "entities/acme-metals-ltd/index.html").read_text("utf-8"), "html.parser")
+    assert profile.h1.get_text() == "ACME Metals Limited"
+    assert profile.find(class_="profile").em.get_text() == "ingots"
+
+
+def test_certification_past_its_validity_shows_as_expired(content, certsite, tmp_path):
+    cert = "    auditor: Example Certification\n"
+    content.announce("2024-01-10-acme-metals.md", announcement(**{cert: cert + "    valid_from: 2024-01-10\n    valid_until: 2025-01-09\n"}))
+    site = tmp_path / "site"
+    for as_of, status in (("2025-01-09", "certified"), ("2025-01-10", "expired")):
+        assert certsite("build", "--content", content.root, "--output", site, "--as-of", as_of, "--no-search").code == 0
+        page = BeautifulSoup((site / "entities/acme-metals-ltd/index.html").read_text("utf-8"), "html.parser")
+        assert page.select_one("table.certifications .status").get_text() == status
+
+
+def test_aliases_redirect_to_the_announcement(content, certsite, tmp_path):
+    content.announce("2024-01-10-acme-metals.md", announcement(**{"date: 2024-01-10": "date: 2024-01-10\naliases: [/news/acme/]"}))
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
+    page = BeautifulSoup((site / "news/acme/index.html").read_text("utf-8"), "html.parser")
+    assert page.find("meta", attrs={"http-equiv": "refresh"})["content"] == "0; url=/certifications/2024-01-10-acme-metals/"
+
+
+def test_check_writes_nothing(content, certsite, tmp_path):
+    before = sorted(p.name for p in tmp_path.iterdir())
+    run = certsite("check", "--content", content.root)
+    assert run.code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
