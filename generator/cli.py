@@ -14,6 +14,7 @@ from pathlib import Path
 
 from generator.build import BuildOptions, build, check
 from generator.errors import BuildError, ContentError, Diagnostic, format_diagnostic
+from generator.serve import serve
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -41,12 +42,20 @@ def make_parser() -> argparse.ArgumentParser:
 
     check_command = commands.add_parser("check", help="validate the content and render in memory; write nothing")
     content_options(check_command)
+
+    serve_command = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on every change")
+    content_options(serve_command)
+    serve_command.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+    serve_command.add_argument("--no-search", action="store_true", help="skip the search index for faster rebuilds")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     options = BuildOptions(args.content, args.as_of or date.today(), args.drafts)
+    if args.command == "serve":
+        serve(options, args.port, with_search=not args.no_search, log=lambda text: print(text, flush=True))
+        return EXIT_OK
     try:
         if args.command == "check":
             result = check(options)

@@ -23,7 +23,8 @@ ALLOWED = {
     "search": {"errors"},
     "publish": {"errors", "search"},
     "build": {"errors", "model", "load", "catalog", "render", "search", "publish"},
-    "cli": {"build", "errors"},
+    "serve": {"build", "errors"},
+    "cli": {"build", "serve", "errors"},
     "__main__": {"cli"},
     "__init__": set(),
 }
