@@ -60,14 +60,18 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
 
 
 def long_date(value: date) -> str:
-    """>>> long_date(date(2024, 1, 10))
+    """A date as readers write it.
+
+    >>> long_date(date(2024, 1, 10))
     '10 January 2024'
     """
     return f"{value.day} {value:%B %Y}"
 
 
 def clause_text(clauses: tuple[str, ...]) -> str:
-    """>>> clause_text(("a", "b", "c")), clause_text(("b",)), clause_text(())
+    """Clause letters as a phrase.
+
+    >>> clause_text(("a", "b", "c")), clause_text(("b",)), clause_text(())
     ('clauses a, b, c', 'clause b', '')
     """
     if not clauses:
@@ -153,7 +157,9 @@ def _entity_findings(entity: Any, criteria: dict[tuple[str, str], Criterion]) ->
 
 
 def _number_key(number: str) -> tuple[int, ...]:
-    """>>> sorted(["5.10", "5.2", "10.1"], key=_number_key)
+    """Criterion numbers in numeric order.
+
+    >>> sorted(["5.10", "5.2", "10.1"], key=_number_key)
     ['5.2', '5.10', '10.1']
     """
     return tuple(int(part) for part in number.split("."))
