@@ -56,6 +56,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     )
     env.filters["long_date"] = long_date
     env.filters["clauses"] = clause_text
+    env.filters["search_suffixes"] = search_suffixes
     return env
 
 
@@ -77,6 +78,22 @@ def clause_text(clauses: tuple[str, ...]) -> str:
     if not clauses:
         return ""
     return ("clause " if len(clauses) == 1 else "clauses ") + ", ".join(clauses)
+
+
+def search_suffixes(name: str) -> str:
+    """The later parts of a name written without spaces, so that search finds it by any part.
+
+    Pagefind matches the start of a word, and Chinese or Japanese names are one long
+    word to it on an English page: indexing every suffix lets "铝业" find "包头铝业".
+
+    >>> search_suffixes("包头铝业")
+    '头铝业 铝业'
+    >>> search_suffixes("Baotou Aluminium")
+    ''
+    """
+    if " " in name.strip() or name.isascii():
+        return ""
+    return " ".join(name[start:] for start in range(1, len(name) - 1))
 
 
 def page_specs(catalog: Catalog) -> list[PageSpec]:

@@ -1,0 +1,153 @@
+// Search page: Pagefind's JavaScript API with our own form, so that the query,
+// filters and order live in the address (shareable, bookmarkable) and work by keyboard.
+const FILTERS = [
+  ["standard", "Standard"],
+  ["country", "Country"],
+  ["status", "Status"],
+  ["auditor", "Auditor"],
+  ["year", "Year announced"],
+  ["activity", "Activity"],
+];
+const PAGE_SIZE = 20;
+
+const form = document.getElementById("search-form");
+const input = document.getElementById("search-q");
+const sortSelect = document.getElementById("search-sort");
+const filterBox = document.getElementById("search-filters");
+const count = document.getElementById("search-count");
+const list = document.getElementById("search-results");
+
+const pagefind = await import("/pagefind/pagefind.js");
+await pagefind.options({ excerptLength: 30 });
+pagefind.init();
+
+function readAddress() {
+  const params = new URLSearchParams(window.location.search);
+  return {
+    q: params.get("q") || "",
+    sort: params.get("sort") || "",
+    filters: Object.fromEntries(FILTERS.map(([key]) => [key, params.getAll(key)])),
+  };
+}
+
+function writeAddress(state) {
+  const params = new URLSearchParams();
+  if (state.q) params.set("q", state.q);
+  if (state.sort) params.set("sort", state.sort);
+  for (const [key] of FILTERS) for (const value of state.filters[key]) params.append(key, value);
+  const query = params.toString();
+  window.history.replaceState(null, "", query ? `?${query}` : window.location.pathname);
+}
+
+function formState() {
+  const filters = Object.fromEntries(FILTERS.map(([key]) => [key, []]));
+  for (const box of filterBox.querySelectorAll("input[type=checkbox]:checked")) filters[box.name].push(box.value);
+  return { q: input.value.trim(), sort: sortSelect.value, filters };
+}
+
+async function renderFilters(selected) {
+  const available = await pagefind.filters();
+  for (const [key, label] of FILTERS) {
+    const values = Object.keys(available[key] || {}).sort((a, b) => (key === "year" ? b.localeCompare(a) : a.localeCompare(b)));
+    if (!values.length) continue;
+    const fieldset = document.createElement("fieldset");
+    const legend = document.createElement("legend");
+    legend.textContent = label;
+    fieldset.append(legend);
+    for (const value of values) {
+      const id = `filter-${key}-${values.indexOf(value)}`;
+      const box = Object.assign(document.createElement("input"), { type: "checkbox", name: key, value, id });
+      box.checked = selected[key].includes(value);
+      const text = Object.assign(document.createElement("label"), { htmlFor: id });
+      text.textContent = ` ${value} (${available[key][value]})`;
+      const row = document.createElement("div");
+      row.append(box, text);
+      fieldset.append(row);
+    }
+    filterBox.append(fieldset);
+  }
+  filterBox.hidden = false;
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+let latest = 0;
+async function runSearch(state) {
+  const ticket = ++latest;
+  const filters = {};
+  for (const [key] of FILTERS) if (state.filters[key].length) filters[key] = { any: state.filters[key] };
+  const anyFilter = Object.keys(filters).length > 0;
+  if (!state.q && !anyFilter) {
+    list.replaceChildren();
+    count.textContent = "Type a name, place or criterion, or choose a filter.";
+    return;
+  }
+  const options = { filters };
+  if (state.sort) options.sort = { date: state.sort === "oldest" ? "asc" : "desc" };
+  const search = await pagefind.search(state.q || null, options);
+  if (ticket !== latest) return; // a newer search has started
+  const results = await Promise.all(search.results.slice(0, PAGE_SIZE).map((result) => result.data()));
+  if (ticket !== latest) return;
+  const what = state.q ? `“${state.q}”` : "these filters";
+  if (!results.length) {
+    count.textContent = `No certified company, place or criterion matches ${what}.`;
+    const hint = element("li", "search-empty");
+    hint.append("Check the spelling, remove a filter, or browse the ");
+    hint.append(Object.assign(element("a", null, "certified entities A–Z"), { href: "/entities/" }));
+    hint.append(".");
+    list.replaceChildren(hint);
+    return;
+  }
+  const total = search.results.length;
+  count.textContent = `${total} result${total === 1 ? "" : "s"} for ${what}${total > PAGE_SIZE ? `, showing the first ${PAGE_SIZE}` : ""}.`;
+  list.replaceChildren(...results.map(renderResult));
+}
+
+function renderResult(data) {
+  const item = element("li", "search-result");
+  const heading = element("h2");
+  heading.append(Object.assign(element("a", null, data.meta.title), { href: data.url }));
+  const facts = [data.meta.entity !== data.meta.title ? data.meta.entity : null, data.meta.date, data.meta.location, ...(data.filters.standard || [])];
+  const meta = element("p", "meta", facts.filter(Boolean).join(" · "));
+  const excerpt = element("p", "excerpt");
+  // Pagefind's excerpt is our own escaped page text with <mark> around the matches.
+  excerpt.innerHTML = withoutNameParts(data.excerpt);
+  item.append(heading, meta, excerpt);
+  return item;
+}
+
+// Entity pages index the later parts of names written without spaces (see
+// search_suffixes in generator/render.py) so that part of a Chinese name finds them.
+// Readers need not see that list: drop each word that is the next word plus one
+// leading character, or the previous word less one.
+function withoutNameParts(excerptHtml) {
+  const words = excerptHtml.split(" ");
+  const plain = words.map((word) => word.replace(/<\/?mark>/g, "").replace(/[.,;]$/, ""));
+  const isPart = (i) =>
+    plain[i].length > 1 && ((i + 1 < plain.length && plain[i + 1] === plain[i].slice(1)) || (i > 0 && plain[i] === plain[i - 1].slice(1)));
+  return words.filter((_, i) => !isPart(i)).join(" ");
+}
+
+let timer;
+function onChange() {
+  clearTimeout(timer);
+  timer = setTimeout(() => {
+    const state = formState();
+    writeAddress(state);
+    runSearch(state);
+  }, 150);
+}
+
+const initial = readAddress();
+input.value = initial.q;
+sortSelect.value = initial.sort;
+await renderFilters(initial.filters);
+form.addEventListener("submit", (event) => { event.preventDefault(); onChange(); });
+form.addEventListener("input", onChange);
+form.addEventListener("change", onChange);
+runSearch(initial);
