@@ -1,0 +1,155 @@
+"""A reader searches the register in a real browser, against a real Pagefind index."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from browser import chromium_browser, static_server
+from conftest import BUNDLED_AS_OF, BUNDLED_CONTENT
+from generator.cli import main
+
+NORDIC = """\
+---
+title: Nordic Aluminium certified
+date: 2025-09-01
+entity: Nordic Aluminium AS
+location: {city: Årdal, country: NO}
+activities: [extrusion]
+certifications:
+  - standard: asi-ps-v3
+    auditor: Nordic Audit AS
+---
+Nordic Aluminium's extrusion plant at Årdal was certified.
+"""
+
+
+NORWAY = re.compile(r"^\s*Norway \(\d+\)$")
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory):
+    """The bundled register plus one Norwegian entity, built with search and served locally."""
+    root = tmp_path_factory.mktemp("search")
+    content = root / "content"
+    shutil.copytree(BUNDLED_CONTENT, content)
+    (content / "certifications/2025-09-01-nordic-aluminium.md").write_text(NORDIC, encoding="utf-8")
+    assert main(["build", "--content", str(content), "--output", str(root / "site"), "--as-of", BUNDLED_AS_OF]) == 0
+    with static_server(root / "site") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium_browser() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser, site_url):
+    context = browser.new_context(base_url=site_url)
+    page = context.new_page()
+    page.requests = []
+    page.on("request", lambda request: page.requests.append(request.url))
+    yield page
+    context.close()
+
+
+def results(page) -> list[str]:
+    page.wait_for_function("document.getElementById('search-count').textContent.length > 0")
+    return [link.get_attribute("href") for link in page.locator(".search-result h2 a").all()]
+
+
+def wait_for_results(page, previous_count_text: str = "") -> list[str]:
+    page.wait_for_function(
+        "previous => { const t = document.getElementById('search-count').textContent; return t.length > 0 && t !== previous; }",
+        arg=previous_count_text,
+    )
+    return results(page)
+
+
+def test_header_search_leads_to_the_entity(page):
+    page.goto("/")
+    page.fill("#header-q", "Baotou")
+    page.press("#header-q", "Enter")
+    page.wait_for_url("**/search/?q=Baotou")
+    found = results(page)
+    assert found[0] in ("/entities/baotou-aluminium-co-ltd/", "/certifications/2024-01-10-baotou-aluminium/")
+    assert "/entities/baotou-aluminium-co-ltd/" in found
+    page.click("a[href='/entities/baotou-aluminium-co-ltd/']")
+    assert page.locator("h1").inner_text() == "Baotou Aluminium Co., Ltd."
+
+
+def test_country_filter_narrows_the_results_and_is_kept_in_the_address(page):
+    page.goto("/search/?q=aluminium")
+    everything = results(page)
+    assert "/entities/nordic-aluminium-as/" in everything and "/entities/baotou-aluminium-co-ltd/" in everything
+    before = page.locator("#search-count").inner_text()
+    page.get_by_label(NORWAY).check()
+    narrowed = wait_for_results(page, before)
+    assert sorted(narrowed) == ["/certifications/2025-09-01-nordic-aluminium/", "/entities/nordic-aluminium-as/"]
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["aluminium"], "country": ["Norway"]}
+    page.reload()  # a shared or bookmarked address restores the same search
+    assert page.get_by_label(NORWAY).is_checked()
+    assert results(page) == narrowed
+
+
+def test_criterion_title_finds_the_announcements_with_that_finding(page):
+    page.goto("/search/?q=Records%20Management")
+    assert "/certifications/2024-05-15-qinghai-baihe-aluminium/" in results(page)
+
+
+def test_a_query_without_match_says_so(page):
+    page.goto("/search/?q=Norsk%20Hydro")
+    assert results(page) == []
+    assert page.locator("#search-count").inner_text() == "No certified company, place or criterion matches “Norsk Hydro”."
+    assert page.locator(".search-empty a").get_attribute("href") == "/entities/"
+
+
+@pytest.mark.parametrize(("query", "entity"), [("包头铝业", "baotou-aluminium-co-ltd"), ("百河铝业", "qinghai-baihe-aluminium-co-ltd"), ("四通", "lizhong-sitong-light-alloys-group-co-ltd")])
+def test_chinese_names_are_found_by_whole_name_or_part(page, query, entity):
+    page.goto(f"/search/?q={query}")
+    found = results(page)
+    assert f"/entities/{entity}/" in found
+    words = page.locator(f".search-result:has(a[href='/entities/{entity}/']) .excerpt").inner_text().split()
+    name_parts = [w for w, following in zip(words, words[1:]) if following.rstrip(".") == w[1:].rstrip(".")]
+    assert name_parts == []  # the indexed list of name parts is not shown to readers
+
+
+def test_names_are_found_without_their_diacritics(page):
+    page.goto("/search/?q=Ardal")
+    assert "/entities/nordic-aluminium-as/" in results(page)
+
+
+def test_search_works_by_keyboard_alone(page):
+    page.goto("/search/")
+    page.keyboard.press("Tab")  # skip link
+    page.keyboard.press("Tab")  # site title
+    page.keyboard.press("Tab")  # header search box
+    page.keyboard.type("Sitong")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/?q=Sitong")
+    assert "/entities/lizhong-sitong-light-alloys-group-co-ltd/" in results(page)
+
+
+def test_sorting_by_date_puts_the_newest_first(page):
+    page.goto("/search/?q=certified&sort=newest")
+    found = [url for url in results(page) if url.startswith("/certifications/")]
+    dates = [url.split("/")[2][:10] for url in found]
+    assert len(dates) >= 4 and dates == sorted(dates, reverse=True)
+
+
+def test_search_loads_nothing_from_other_hosts_and_reports_its_weight(page, site_url):
+    sizes: dict[str, int] = {}
+    page.on("response", lambda response: sizes.__setitem__(response.url, len(response.body())) if response.ok else None)
+    page.goto("/search/?q=Baotou")
+    results(page)
+    page.wait_for_load_state("networkidle")
+    assert page.requests and all(url.startswith(site_url) for url in page.requests), page.requests
+    search_bytes = sum(size for url, size in sizes.items() if "/pagefind/" in url or url.endswith("search.js"))
+    print(f"\nfirst search for 'Baotou' transferred {search_bytes / 1024:.0f} KB of search code and index")
+    assert search_bytes > 0
