@@ -25,6 +25,7 @@ Outputs = dict[PurePosixPath, bytes]
 
 FEED_SIZE = 50
 HOME_SIZE = 10
+ARCHIVE_LATEST = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,10 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
     def spec(url: str, template: str, **context: Any) -> PageSpec:
         return PageSpec(url, template, {**shared, "url": url, **context})
 
+    by_year: dict[int, list[Any]] = defaultdict(list)
+    for announcement in catalog.announcements:  # newest first, so years come out descending
+        by_year[announcement.date.year].append(announcement)
+    years = [(year, len(items)) for year, items in by_year.items()]
     finding_counts = {key: len(items) for key, items in catalog.findings_by_criterion.items()}
     specs = [
         spec(
@@ -124,12 +129,16 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
                 "findings": sum(finding_counts.values()),
             },
         ),
-        spec(urls.ANNOUNCEMENTS, "announcements.html", announcements=catalog.announcements),
+        spec(urls.ANNOUNCEMENTS, "announcements.html", latest=catalog.announcements[:ARCHIVE_LATEST], years=years, year=None),
         spec(urls.ENTITIES, "entities.html", groups=_by_initial(catalog)),
         spec(urls.CRITERIA, "criteria.html", finding_counts=finding_counts),
         spec(urls.STANDARDS, "standards.html", entities_by_standard=catalog.entities_by_standard),
         spec(urls.SEARCH, "search.html"),
         spec(urls.NOT_FOUND, "404.html"),
+    ]
+    specs += [
+        spec(urls.year_url(year), "announcements.html", latest=items, years=years, year=year)
+        for year, items in by_year.items()
     ]
     specs += [spec(urls.announcement_url(a), "announcement.html", announcement=a) for a in catalog.announcements]
     specs += [

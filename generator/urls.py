@@ -27,6 +27,10 @@ def announcement_url(announcement: Announcement) -> str:
     return f"/certifications/{announcement.slug}/"
 
 
+def year_url(year: int) -> str:
+    return f"/certifications/{year}/"
+
+
 def entity_url(entity_slug: str) -> str:
     return f"/entities/{entity_slug}/"
 

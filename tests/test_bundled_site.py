@@ -135,3 +135,14 @@ def test_pages_load_nothing_from_other_hosts(bundled_site):
                 if tag == "link" and element.get("rel") in (["canonical"], ["alternate"]):
                     continue
                 assert not address.startswith(("http:", "https:", "//")), f"{path}: {element}"
+
+
+def test_announcement_archive_is_split_by_year(bundled_site):
+    archive = bundled_site.soup("/certifications/")
+    years = [a.get_text() for a in archive.find("nav", attrs={"aria-label": "Years"}).find_all("a")]
+    assert years == ["2025", "2024", "2021"]
+    year_2024 = bundled_site.soup("/certifications/2024/")
+    assert [a["href"] for a in year_2024.select("ol.listing h3 a")] == [
+        "/certifications/2024-05-15-qinghai-baihe-aluminium/",
+        "/certifications/2024-01-10-baotou-aluminium/",
+    ]
