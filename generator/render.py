@@ -161,6 +161,8 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
         spec(urls.FEED, "feed.xml", entries=catalog.announcements[:FEED_SIZE]),
         spec(urls.SITEMAP, "sitemap.xml", page_urls=html_urls),
         spec(urls.ROBOTS, "robots.txt"),
+        # Netlify answers these with a real 301; the redirect pages serve every other host.
+        spec(urls.NETLIFY_REDIRECTS, "_redirects", redirects=[(alias, urls.announcement_url(a)) for alias, a in catalog.redirects]),
     ]
     return specs
 

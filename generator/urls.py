@@ -20,6 +20,7 @@ FEED = "/feed.xml"
 SITEMAP = "/sitemap.xml"
 ROBOTS = "/robots.txt"
 NOT_FOUND = "/404.html"
+NETLIFY_REDIRECTS = "/_redirects"
 STYLESHEET = "/static/style.css"
 
 
