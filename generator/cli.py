@@ -14,7 +14,12 @@ from pathlib import Path
 
 from generator.build import BuildOptions, build, check
 from generator.errors import BuildError, ContentError, Diagnostic, format_diagnostic
+from generator.countries import COUNTRY_NAMES
+from generator.json_schema import announcement_schema_json
+from generator.load import load_standards
+from generator.scaffold import AlreadyExists, NewAnnouncement, create
 from generator.serve import serve
+from generator.validate import SLUG, slugify
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -43,6 +48,16 @@ def make_parser() -> argparse.ArgumentParser:
     check_command = commands.add_parser("check", help="validate the content and render in memory; write nothing")
     content_options(check_command)
 
+    new_command = commands.add_parser("new", help="start a new announcement file in content/certifications/")
+    new_command.add_argument("--content", type=Path, default=Path("content"), metavar="DIR", help="content folder (default: content/)")
+    new_command.add_argument("--entity", help="the certified company's name as announced")
+    new_command.add_argument("--entity-slug", help="the entity page's slug (needed when the name has no Latin letters)")
+    new_command.add_argument("--country", help="ISO 3166-1 alpha-2 code, e.g. CN")
+    new_command.add_argument("--standard", help="standard id, e.g. asi-ps-v3")
+    new_command.add_argument("--date", type=_iso_date, default=None, metavar="YYYY-MM-DD", help="announcement date (default: today)")
+
+    commands.add_parser("schema", help="print the JSON Schema of announcement front matter")
+
     serve_command = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on every change")
     content_options(serve_command)
     serve_command.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
@@ -52,6 +67,11 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    if args.command == "schema":
+        sys.stdout.write(announcement_schema_json())
+        return EXIT_OK
+    if args.command == "new":
+        return new_announcement(args)
     options = BuildOptions(args.content, args.as_of or date.today(), args.drafts)
     if args.command == "serve":
         serve(options, args.port, with_search=not args.no_search, log=lambda text: print(text, flush=True))
@@ -75,6 +95,53 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as error:
         print(f"certsite: build failed: {error}", file=sys.stderr)
         return EXIT_FAILED
+    return EXIT_OK
+
+
+def _ask(value: str | None, prompt: str, option: str) -> str:
+    """An option's value, asked for when it was not given and someone is at the keyboard."""
+    if value:
+        return value.strip()
+    if not sys.stdin.isatty():
+        raise _Usage(f"{option} is required (or run 'certsite new' in a terminal to be asked)")
+    answer = input(f"{prompt}: ").strip()
+    if not answer:
+        raise _Usage(f"{option} is required")
+    return answer
+
+
+class _Usage(Exception):
+    pass
+
+
+def new_announcement(args: argparse.Namespace) -> int:
+    try:
+        standards = load_standards(args.content)
+        entity = _ask(args.entity, "Entity (company name as announced)", "--entity")
+        country = _ask(args.country, "Country (ISO code, e.g. CN)", "--country").upper()
+        if country not in COUNTRY_NAMES:
+            raise _Usage(f"'{country}' is not an ISO 3166-1 alpha-2 country code, e.g. CN, NO, DE")
+        known = ", ".join(sorted(standards))
+        standard_id = _ask(args.standard, f"Standard ({known})", "--standard")
+        if standard_id not in standards:
+            raise _Usage(f"unknown standard '{standard_id}'; known standards: {known}")
+        entity_slug = args.entity_slug or slugify(entity) or _ask(None, "Entity slug (Latin letters, e.g. baotou-aluminium)", "--entity-slug")
+        if not SLUG.match(entity_slug):
+            raise _Usage(f"'{entity_slug}' is not a slug: use lowercase ASCII letters, digits and single hyphens")
+        standard = standards[standard_id]
+        new = NewAnnouncement(entity, country, standard_id, f"{standard.name} {standard.version}", args.date or date.today())
+        path = create(args.content / "certifications", new, entity_slug)
+    except ContentError as error:
+        print_diagnostics(error.diagnostics)
+        print(f"{error}: fix the standards first.", file=sys.stderr)
+        return EXIT_FAILED
+    except _Usage as error:
+        print(f"certsite new: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except AlreadyExists as error:
+        print(f"certsite new: {error} exists already; edit it, or choose another --entity-slug or --date", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Created {path}\nFill in the auditor and the announcement text, then run: certsite check")
     return EXIT_OK
 
 

@@ -84,11 +84,7 @@ def load(content_dir: Path) -> Corpus:
         site_docs = _documents([site_file], False, diagnostics)
         site = validate_site(site_docs[0], diagnostics) if site_docs else None
 
-    standards: dict[str, Standard] = {}
-    for doc in _documents(_files(content_dir / "standards", ".yaml", diagnostics), False, diagnostics):
-        standard = validate_standard(doc, diagnostics)
-        if standard is not None:
-            standards[standard.id] = standard
+    standards = _standards(content_dir, diagnostics)
 
     entities = [
         entity
@@ -118,6 +114,24 @@ def load(content_dir: Path) -> Corpus:
         announcements=tuple(a for _, a in checked),
         pages=tuple(pages),
     )
+
+
+def _standards(content_dir: Path, diagnostics: list[Diagnostic]) -> dict[str, Standard]:
+    standards: dict[str, Standard] = {}
+    for doc in _documents(_files(content_dir / "standards", ".yaml", diagnostics), False, diagnostics):
+        standard = validate_standard(doc, diagnostics)
+        if standard is not None:
+            standards[standard.id] = standard
+    return standards
+
+
+def load_standards(content_dir: Path) -> dict[str, Standard]:
+    """Only the standards, by id; raise ``ContentError`` if any standard file is invalid."""
+    diagnostics: list[Diagnostic] = []
+    standards = _standards(content_dir, diagnostics)
+    if diagnostics:
+        raise ContentError(diagnostics)
+    return standards
 
 
 def cross_check(checked: list[tuple[RawDocument, Announcement]], entities: list[EntityProfile], pages: list[Page]) -> list[Diagnostic]:

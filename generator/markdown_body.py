@@ -98,5 +98,6 @@ def render_markdown(text: str) -> RenderedMarkdown:
     """Convert Markdown to safe HTML and extract the first paragraph's text."""
     converter = _converter()
     converter.reset()
+    converter.first_paragraph = ""  # convert() skips the tree processors for an empty text
     body = converter.convert(text)
     return RenderedMarkdown(body, getattr(converter, "first_paragraph", ""))

@@ -111,10 +111,10 @@ class _Reader:
         self.failed = True
         self.diagnostics.append(Diagnostic(self.doc.path, self.doc.line(key_path), message, hint))
 
-    def file_error(self, message: str, hint: str | None = None) -> None:
-        """A problem with the file as a whole, such as its name."""
+    def file_error(self, message: str, hint: str | None = None, line: int | None = None) -> None:
+        """A problem with the file as a whole (such as its name), or with its body at ``line``."""
         self.failed = True
-        self.diagnostics.append(Diagnostic(self.doc.path, None, message, hint))
+        self.diagnostics.append(Diagnostic(self.doc.path, line, message, hint))
 
     def fields(self, mapping: Mapping[str, Any], at: KeyPath, table: dict[str, Field]) -> dict[str, Any]:
         """Check keys against ``table`` and convert simple kinds; nested kinds come back raw."""
@@ -291,7 +291,7 @@ def validate_announcement(doc: RawDocument, standards: Mapping[str, Standard], d
     body = render_markdown(doc.body)
     summary = values.get("summary") or body.first_paragraph
     if not summary and values.get("title"):
-        reader.error((), "no summary: the body has no first paragraph", "add summary: with one sentence, or start the body with a paragraph")
+        reader.file_error("the announcement has no text", "write it below the closing '---' (its first paragraph is the summary), or add summary:", line=doc.body_line)
     if reader.failed or slug is None or location is None:
         return None
     return Announcement(

@@ -23,8 +23,10 @@ ALLOWED = {
     "search": {"errors"},
     "publish": {"errors", "search"},
     "build": {"errors", "model", "load", "catalog", "render", "search", "publish"},
+    "json_schema": {"schema", "model", "countries"},
+    "scaffold": {"validate"},
     "serve": {"build", "errors"},
-    "cli": {"build", "serve", "errors"},
+    "cli": {"build", "serve", "errors", "countries", "json_schema", "load", "scaffold", "validate"},
     "__main__": {"cli"},
     "__init__": set(),
 }
@@ -53,10 +55,10 @@ def test_modules_import_only_what_lies_below_them():
         assert not forbidden, f"{path.name} may not import {sorted(forbidden)}"
 
 
-def test_only_publish_writes_files():
+def test_only_publish_writes_the_site():
     writers = set()
     for path in GENERATOR.glob("*.py"):
         source = path.read_text("utf-8")
-        if any(call in source for call in ("write_bytes(", "write_text(", "copytree(", "os.replace(")):
+        if any(call in source for call in ("write_bytes(", "write_text(", "copytree(", "os.replace(", '.open("x"')):
             writers.add(path.stem)
-    assert writers == {"publish"}
+    assert writers == {"publish", "scaffold"}  # scaffold writes one new content file, never output

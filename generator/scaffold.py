@@ -1,0 +1,86 @@
+"""``certsite new``: start a new announcement file that an editor completes.
+
+The file has everything that can be known up front; what only the editor knows
+(the auditor, the text) is left empty, so ``certsite check`` points at exactly what
+is still to be filled in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from generator.validate import slugify
+
+
+@dataclass(frozen=True, slots=True)
+class NewAnnouncement:
+    entity: str
+    country: str
+    standard_id: str
+    standard_name: str
+    day: date
+
+
+def file_name(new: NewAnnouncement, entity_slug: str) -> str:
+    return f"{new.day.isoformat()}-{entity_slug}.md"
+
+
+def announcement_text(new: NewAnnouncement, entity_slug: str) -> str:
+    """The new file's text: filled-in facts, empty required fields with comments saying what goes there."""
+    slug_line = "" if slugify(new.entity) == entity_slug else f"entity_slug: {entity_slug}\n"
+    return (
+        "---\n"
+        f"title: {_yaml_text(new.entity + ' certified against the ' + new.standard_name)}\n"
+        f"date: {new.day.isoformat()}  # the announcement date; a later date than today is an embargo\n"
+        f"entity: {_yaml_text(new.entity)}\n"
+        f"{slug_line}"
+        "# group: parent company, if any\n"
+        "location:\n"
+        f"  country: \"{new.country}\"\n"
+        "  # region: province or state\n"
+        "  # city: city or town\n"
+        "# facilities: [site names covered]\n"
+        "# activities: [aluminium smelting, casting]\n"
+        "# products: [aluminium ingot]\n"
+        "certifications:\n"
+        f"  - standard: {new.standard_id}\n"
+        "    # edition: as announced, e.g. V3 (2022)\n"
+        "    auditor:  # required: the certification body that audited\n"
+        "    # scope: what the certification covers\n"
+        "    # report: https:// address of the summary audit report\n"
+        "    nonconformances:\n"
+        "      minor: []  # criterion references, e.g. [\"5.1a-b\", \"9.8e\"]\n"
+        "      major: []\n"
+        "---\n"
+        "\n"
+    )
+
+
+def _yaml_text(text: str) -> str:
+    """Quote text when YAML would otherwise misread it.
+
+    >>> _yaml_text("Acme Metals"), _yaml_text("Acme: Metals"), _yaml_text('Say "hi"')
+    ('Acme Metals', '"Acme: Metals"', '"Say \\\\"hi\\\\""')
+    """
+    plain_safe = text and not any(c in text for c in ":#\"'[]{},&*!|>%@`") and text.strip() == text
+    if plain_safe:
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class AlreadyExists(Exception):
+    """The announcement file is there already; ``new`` never overwrites."""
+
+
+def create(certifications_dir: Path, new: NewAnnouncement, entity_slug: str) -> Path:
+    """Write the new announcement file; raise ``AlreadyExists`` rather than overwrite."""
+    path = certifications_dir / file_name(new, entity_slug)
+    certifications_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x", encoding="utf-8") as handle:  # "x": fail if it exists, atomically
+            handle.write(announcement_text(new, entity_slug))
+    except FileExistsError:
+        raise AlreadyExists(str(path)) from None
+    return path

@@ -1,0 +1,87 @@
+"""Editors' tools: starting an announcement with `certsite new`, and the JSON Schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import BUNDLED_CONTENT, PROJECT
+
+COMMITTED_SCHEMA = PROJECT / "schema/announcement.schema.json"
+
+
+def test_new_writes_an_announcement_that_passes_check_once_filled_in(content, certsite):
+    run = certsite("new", "--content", content.root, "--entity", "Hydro Årdal Metallverk AS", "--country", "no", "--standard", "test-ps", "--date", "2024-05-02")
+    assert run.code == 0, run.err
+    path = content.root / "certifications/2024-05-02-hydro-ardal-metallverk-as.md"
+    assert f"Created {path}" in run.out
+
+    unfinished = certsite("check", "--content", content.root, "--as-of", "2024-06-01")
+    assert unfinished.code == 1
+    assert "missing required field 'certifications[0].auditor'" in unfinished.err
+    assert "the announcement has no text" in unfinished.err
+
+    text = path.read_text("utf-8").replace("auditor:  #", "auditor: Nordic Audit AS  #") + "Hydro's Årdal plant was certified.\n"
+    path.write_text(text, encoding="utf-8")
+    run = certsite("build", "--content", content.root, "--output", content.root.parent / "site", "--as-of", "2024-06-01", "--no-search")
+    assert run.code == 0, run.err
+    page = (content.root.parent / "site/entities/hydro-ardal-metallverk-as/index.html").read_text("utf-8")
+    assert "Hydro Årdal Metallverk AS" in page and "Norway" in page
+
+
+def test_new_refuses_to_overwrite_an_existing_file(content, certsite):
+    existing = content.root / "certifications/2024-01-10-acme-metals.md"
+    before = existing.read_bytes()
+    run = certsite("new", "--content", content.root, "--entity", "Acme Metals", "--country", "NO", "--standard", "test-ps", "--date", "2024-01-10")
+    assert run.code == 1 and f"{existing} exists already" in run.err
+    assert existing.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--entity", "Acme", "--country", "XX", "--standard", "test-ps"), "'XX' is not an ISO 3166-1 alpha-2 country code"),
+        (("--entity", "Acme", "--country", "NO", "--standard", "test-pss"), "unknown standard 'test-pss'; known standards: test-ps"),
+        (("--country", "NO", "--standard", "test-ps"), "--entity is required"),
+        (("--entity", "阿克米", "--country", "CN", "--standard", "test-ps"), "--entity-slug is required"),
+    ],
+)
+def test_new_explains_what_is_missing_or_wrong(content, certsite, monkeypatch, args, message):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    run = certsite("new", "--content", content.root, *args)
+    assert run.code == 2 and message in run.err
+
+
+def test_new_takes_an_entity_slug_for_names_without_latin_letters(content, certsite):
+    run = certsite("new", "--content", content.root, "--entity", "阿克米金属", "--entity-slug", "acme-jinshu", "--country", "CN", "--standard", "test-ps", "--date", "2024-05-02")
+    assert run.code == 0, run.err
+    text = (content.root / "certifications/2024-05-02-acme-jinshu.md").read_text("utf-8")
+    assert "entity: 阿克米金属\nentity_slug: acme-jinshu\n" in text
+
+
+def test_committed_schema_is_what_the_command_prints(certsite):
+    run = certsite("schema")
+    assert run.code == 0
+    assert COMMITTED_SCHEMA.read_text("utf-8") == run.out, "regenerate with: .venv/bin/certsite schema > schema/announcement.schema.json"
+
+
+def front_matter(path: Path) -> dict:
+    return yaml.safe_load(path.read_text("utf-8").split("---\n")[1])
+
+
+def test_schema_accepts_every_bundled_announcement_and_catches_typos():
+    schema = json.loads(COMMITTED_SCHEMA.read_text("utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in sorted((BUNDLED_CONTENT / "certifications").glob("*.md")):
+        data = json.loads(json.dumps(front_matter(path), default=str))  # dates as text, as editors' tools see them
+        assert list(validator.iter_errors(data)) == [], path
+    data["titel"] = data.pop("title")
+    data["certifications"][0]["status"] = "revoked"
+    messages = sorted(error.message for error in validator.iter_errors(data))
+    assert any("'title' is a required property" in m for m in messages)
+    assert any("'titel' was unexpected" in m for m in messages)
+    assert any("'revoked' is not one of" in m for m in messages)
