@@ -73,10 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "new":
         return new_announcement(args)
     options = BuildOptions(args.content, args.as_of or date.today(), args.drafts)
-    if args.command == "serve":
-        serve(options, args.port, with_search=not args.no_search, log=lambda text: print(text, flush=True))
-        return EXIT_OK
     try:
+        if args.command == "serve":
+            serve(options, args.port, with_search=not args.no_search, log=lambda text: print(text, flush=True))
+            return EXIT_OK
         if args.command == "check":
             result = check(options)
             print(f"{args.content}: valid; {len(result.catalog.announcements)} announcements would be published as of {options.build_date}.")
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{error}.{published}", file=sys.stderr)
         return EXIT_FAILED
     except BuildError as error:
-        print(f"certsite: build failed: {error}", file=sys.stderr)
+        print(f"certsite {args.command}: {error}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 

@@ -133,7 +133,7 @@ def parse_yaml(path: Path, text: str, first_line: int = 1) -> RawDocument | list
         builder = _Builder(loader, first_line)
         data = builder.build(node, ())
     except yaml.MarkedYAMLError as error:
-        return [_yaml_error(path, error, first_line)]
+        return [_yaml_error(path, error, first_line, text)]
     finally:
         loader.dispose()
     if builder.problems:
@@ -161,14 +161,16 @@ def parse_front_matter(path: Path, text: str) -> RawDocument | list[Diagnostic]:
     return RawDocument(parsed.path, parsed.data, parsed.lines, parsed.texts, body, closing + 2)
 
 
-def _yaml_error(path: Path, error: yaml.MarkedYAMLError, first_line: int) -> Diagnostic:
+def _yaml_error(path: Path, error: yaml.MarkedYAMLError, first_line: int, text: str) -> Diagnostic:
     mark = error.problem_mark or error.context_mark
     line = mark.line + first_line if mark is not None else first_line
+    lines = text.split("\n")
+    offending = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
     problem = error.problem or error.context or "the YAML cannot be read"
     hint = None
     if "mapping values are not allowed" in problem:
         hint = "a value that contains ': ' must be quoted, e.g. title: \"Scope: smelting\""
-    elif "found character '\\t'" in problem:
+    elif "\t" in offending or "tab" in problem:
         hint = "indent with spaces, not tabs"
     elif "could not find expected ':'" in problem:
         hint = "each field needs 'key: value'; check the line above for a missing colon or quote"

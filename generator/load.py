@@ -174,7 +174,12 @@ def cross_check(checked: list[tuple[RawDocument, Announcement]], entities: list[
     claimed.update({f"/certifications/{a.slug}/": a.source for _, a in checked})
     for doc, announcement in checked:
         for index, alias in enumerate(announcement.aliases):
-            if alias in claimed:
+            section = alias.strip("/").split("/")[0]
+            if section in RESERVED_SLUGS - {"certifications"} or alias == "/":
+                diagnostics.append(
+                    Diagnostic(doc.path, doc.line(("aliases", index)), f"the alias {alias} lies in an address range the generator owns (/{section}/)", "aliases are for earlier addresses of this announcement, e.g. /certifications/2024-01-10-old-name/ or /news/old-name/")
+                )
+            elif alias in claimed:
                 diagnostics.append(
                     Diagnostic(doc.path, doc.line(("aliases", index)), f"the alias {alias} is already the address of {claimed[alias]}", "an address can lead to one page only; remove the alias")
                 )

@@ -115,7 +115,7 @@ ENTITY = _table(
 
 PAGE = _table(
     Field("title", Kind.TEXT, True, "Page title.", "About this register"),
-    Field("summary", Kind.TEXT, False, "One sentence for listings and search.", "What the register covers."),
+    Field("summary", Kind.TEXT, False, "One sentence for the page's description in search engines and link previews.", "What the register covers."),
 )
 
 SITE = _table(

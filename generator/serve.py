@@ -172,9 +172,13 @@ def serve(options: BuildOptions, port: int, with_search: bool = True, log: Calla
         with build_lock:  # one build at a time; a burst during a build triggers one more
             rebuild(options, state, with_search, log)
 
-    on_change()
     handler = type("Handler", (_Handler,), {"state": state})
-    server = ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(state.site_dir)))
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(state.site_dir)))
+    except OSError as error:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise BuildError(f"cannot listen on 127.0.0.1:{port}: {error.strerror}; try another --port") from error
+    on_change()
     server.daemon_threads = True
     observer = Observer()
     watcher = _Debounced(on_change)

@@ -219,7 +219,7 @@ def validate_standard(doc: RawDocument, diagnostics: list[Diagnostic]) -> Standa
     if standard_id and standard_id != doc.path.stem:
         reader.error(("id",), f"the id '{standard_id}' differs from the file name '{doc.path.name}'", f"rename the file to {standard_id}.yaml or set id: {doc.path.stem}")
     principles: list[Principle] = []
-    criteria: list[Criterion] = []
+    criteria: list[tuple[Criterion, KeyPath]] = []
     for index, item in enumerate(values.get("principles") or ()):
         at: KeyPath = ("principles", index)
         if not isinstance(item, dict):
@@ -236,16 +236,16 @@ def validate_standard(doc: RawDocument, diagnostics: list[Diagnostic]) -> Standa
         criteria.extend(_criteria(reader, fields.get("criteria") or (), at + ("criteria",), doc.path.stem, int(number)))
     criteria.extend(_criteria(reader, values.get("criteria") or (), ("criteria",), doc.path.stem, None))
     seen: set[str] = set()
-    for criterion in criteria:
+    for criterion, key_path in criteria:
         if criterion.number in seen:
-            reader.error((), f"criterion {criterion.number} is defined twice")
+            reader.error(key_path, f"criterion {criterion.number} is defined twice", "remove one of the two entries")
         seen.add(criterion.number)
     if reader.failed:
         return None
-    return Standard(values["id"], values["name"], values["version"], values["owner"], values.get("url"), tuple(principles), tuple(criteria))
+    return Standard(values["id"], values["name"], values["version"], values["owner"], values.get("url"), tuple(principles), tuple(c for c, _ in criteria))
 
 
-def _criteria(reader: _Reader, items: Any, at: KeyPath, standard_id: str, principle: int | None) -> list[Criterion]:
+def _criteria(reader: _Reader, items: Any, at: KeyPath, standard_id: str, principle: int | None) -> list[tuple[Criterion, KeyPath]]:
     criteria = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
@@ -262,7 +262,7 @@ def _criteria(reader: _Reader, items: Any, at: KeyPath, standard_id: str, princi
         if principle is not None and int(match.group(1)) != principle:
             reader.error(at + (index, "number"), f"criterion {number} is listed under principle {principle}", f"move it under principle {match.group(1)}")
             continue
-        criteria.append(Criterion(standard_id, number, fields["title"], principle))
+        criteria.append((Criterion(standard_id, number, fields["title"], principle), at + (index, "number")))
     return criteria
 
 
@@ -286,8 +286,8 @@ def validate_announcement(doc: RawDocument, standards: Mapping[str, Standard], d
             reader.error(("entity",), f"no slug can be derived from the entity name '{entity}'", "add entity_slug: with a Latin-letter slug, e.g. entity_slug: baotou-aluminium")
     aliases = values.get("aliases", ())
     for index, alias in enumerate(aliases):
-        if not re.match(r"^/(?:[A-Za-z0-9._~-]+/)*(?:[A-Za-z0-9._~-]+)?$", alias) or "/../" in alias + "/":
-            reader.error(("aliases", index), f"alias '{alias}' is not a site address", "write a path starting with '/', e.g. /news/baotou-certified/")
+        if not re.match(r"^/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)+$", alias):
+            reader.error(("aliases", index), f"alias '{alias}' is not a site address", "write a path that starts and ends with '/', e.g. /news/baotou-certified/")
     body = render_markdown(doc.body)
     summary = values.get("summary") or body.first_paragraph
     if not summary and values.get("title"):
@@ -415,12 +415,14 @@ def _criterion_ref(reader: _Reader, raw: str, at: KeyPath, standard: Standard | 
     try:
         ref = parse_criterion_ref(raw)
     except CriterionRefError as error:
-        reader.error(at, str(error))
+        comma_split = re.fullmatch(r"[a-z](?:-[a-z])?", raw) is not None
+        hint = 'a comma inside [ ] separates items: quote references with commas, e.g. ["2.1a,c-d"]' if comma_split else None
+        reader.error(at, str(error), hint)
         return None
     if standard is not None and standard.criterion(ref.criterion) is None:
-        numbers = [c.number for c in standard.criteria]
-        suggestion = close_match(ref.criterion, numbers)
-        hint = f"did you mean {suggestion}?" if suggestion else f"add it to content/standards/{standard.id}.yaml, or check the number"
+        suggestion = close_match(ref.criterion, [c.number for c in standard.criteria])
+        add = f"add it to content/standards/{standard.id}.yaml if the standard has it"
+        hint = f"did you mean {suggestion}? Otherwise {add}" if suggestion else f"check the number, or {add}"
         reader.error(at, f"criterion {ref.criterion} is not defined in {standard.id}", hint)
         return None
     return ref

@@ -147,7 +147,7 @@ def test_aliases_redirect_to_the_announcement(content, certsite, tmp_path):
     assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
     page = BeautifulSoup((site / "news/acme/index.html").read_text("utf-8"), "html.parser")
     assert page.find("meta", attrs={"http-equiv": "refresh"})["content"] == "0; url=/certifications/2024-01-10-acme-metals/"
-    assert "/news/acme/ /certifications/2024-01-10-acme-metals/ 301" in (site / "_redirects").read_text("utf-8").splitlines()
+    assert "/news/acme/ /certifications/2024-01-10-acme-metals/ 301!" in (site / "_redirects").read_text("utf-8").splitlines()
 
 
 def test_check_writes_nothing(content, certsite, tmp_path):

@@ -53,6 +53,10 @@ def test_the_valid_fixture_passes(content, certsite):
         pytest.param({"title: Acme Metals certified": "title: Acme Metals certified\ntitle: again"}, 3, ("duplicate key 'title'",), id="duplicate-key"),
         pytest.param({"    auditor: Example Certification\n": "    auditor: Example Certification\n    status: revoked\n"}, 11, ("unknown status 'revoked'", "certified, provisional, suspended, withdrawn"), id="unknown-status"),
         pytest.param({"certifications:\n": "certifications: []\nx:\n"}, 8, ("'certifications' is empty",), id="no-certifications"),
+        pytest.param({'minor: ["5.1a-b"]': "minor: [5.1a,c-d]"}, 12, ("'c-d' is not a criterion reference", 'quote references with commas, e.g. ["2.1a,c-d"]'), id="unquoted-comma-in-flow-list"),
+        pytest.param({"date: 2024-01-10": "date: 2024-01-10\naliases: [/entities/acme/]"}, 4, ("alias /entities/acme/ lies in an address range the generator owns",), id="alias-in-generated-section"),
+        pytest.param({"date: 2024-01-10": "date: 2024-01-10\naliases: [/news/acme]"}, 4, ("alias '/news/acme' is not a site address", "starts and ends with '/'"), id="alias-without-final-slash"),
+        pytest.param({"location:\n  city: Oslo\n": "location:\n\tcity: Oslo\n"}, 6, ("invalid YAML", "indent with spaces, not tabs"), id="tab-indentation"),
     ],
 )
 def test_announcement_rule(content, certsite, replacements, line, fragments):
@@ -146,6 +150,11 @@ def test_unknown_field_in_a_standard(content, certsite):
 def test_standard_id_must_match_its_file_name(content, certsite):
     content.write("standards/test-ps.yaml", STANDARD_ID_MISMATCH)
     assert_reported(certsite("check", "--content", content.root), f"{content.root}/standards/test-ps.yaml", 1, "the id 'other' differs from the file name")
+
+
+def test_criterion_defined_twice_in_a_standard(content, certsite):
+    content.write("standards/test-ps.yaml", "id: test-ps\nname: X\nversion: V1\nowner: Y\ncriteria:\n  - {number: \"5.1\", title: A}\n  - {number: \"5.1\", title: B}\n")
+    assert_reported(certsite("check", "--content", content.root), f"{content.root}/standards/test-ps.yaml", 7, "criterion 5.1 is defined twice")
 
 
 STANDARD_ID_MISMATCH = "id: other\nname: X\nversion: V1\nowner: Y\ncriteria: []\n"
