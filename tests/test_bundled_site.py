@@ -146,3 +146,14 @@ def test_announcement_archive_is_split_by_year(bundled_site):
         "/certifications/2024-05-15-qinghai-baihe-aluminium/",
         "/certifications/2024-01-10-baotou-aluminium/",
     ]
+
+
+def test_search_filters_name_each_standard_the_same_way_on_every_page(bundled_site):
+    values = set()
+    for path in bundled_site.root.rglob("*.html"):
+        page = bundled_site.soup("/" + str(path.relative_to(bundled_site.root)))
+        for element in page.find_all(attrs={"data-pagefind-filter": True}):
+            key, _, value = element["data-pagefind-filter"].partition(":")
+            if key == "standard":
+                values.add(value or element.get_text(strip=True))
+    assert values == {"ASI Performance Standard V3", "ASI Chain of Custody Standard V2", "ASI Performance Standard V2"}

@@ -14,6 +14,7 @@ const form = document.getElementById("search-form");
 const input = document.getElementById("search-q");
 const sortSelect = document.getElementById("search-sort");
 const filterBox = document.getElementById("search-filters");
+const filterDetails = document.getElementById("search-filter-box");
 const count = document.getElementById("search-count");
 const list = document.getElementById("search-results");
 
@@ -66,7 +67,9 @@ async function renderFilters(selected) {
     }
     filterBox.append(fieldset);
   }
-  filterBox.hidden = false;
+  filterDetails.hidden = false;
+  // Filters chosen in a shared address are shown; otherwise they stay folded away.
+  filterDetails.open = FILTERS.some(([key]) => selected[key].length > 0);
 }
 
 function element(tag, className, text) {
