@@ -27,6 +27,7 @@ class BuildOptions:
     build_date: date
     include_drafts: bool = False
     templates_dir: Path = TEMPLATES_DIR
+    jobs: int = 1  # processes for rendering large sites
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,7 @@ def check(options: BuildOptions) -> CheckResult:
     """Load, catalog and render in memory; raise ``ContentError`` or ``BuildError``, write nothing."""
     corpus = load(options.content_dir)
     catalog = build_catalog(corpus, options.build_date, options.include_drafts)
-    return CheckResult(catalog, render_site(catalog, options.templates_dir))
+    return CheckResult(catalog, render_site(catalog, options.templates_dir, options.jobs))
 
 
 def build(options: BuildOptions, output_dir: Path, with_search: bool = True) -> BuildReport:
