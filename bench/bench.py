@@ -63,7 +63,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--announcements", type=int, default=10000)
     parser.add_argument("--search", action="store_true", help="also run Pagefind")
-    parser.add_argument("--jobs", type=int, default=1, help="rendering processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -78,7 +77,7 @@ def main() -> None:
 
         corpus = timed("load (read, parse, validate)", lambda: load(content))
         catalog = timed("catalog", lambda: build_catalog(corpus, date(2026, 11, 23)))
-        outputs = timed(f"render (in memory, {args.jobs} process{'es' if args.jobs > 1 else ''})", lambda: render_site(catalog, TEMPLATES_DIR, args.jobs))
+        outputs = timed("render (in memory)", lambda: render_site(catalog, TEMPLATES_DIR))
         timed("publish" + (" with Pagefind" if args.search else ""), lambda: publish(outputs, TEMPLATES_DIR / "static", root / "site", args.search))
         size = sum(len(b) for b in outputs.values())
         print(f"{args.announcements} announcements, {len(catalog.entities)} entities -> {len(outputs)} outputs, {size / 1e6:.1f} MB")

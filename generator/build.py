@@ -27,7 +27,6 @@ class BuildOptions:
     build_date: date
     include_drafts: bool = False
     templates_dir: Path = TEMPLATES_DIR
-    jobs: int = 1  # processes for rendering large sites
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +46,7 @@ def check(options: BuildOptions) -> CheckResult:
     """Load, catalog and render in memory; raise ``ContentError`` or ``BuildError``, write nothing."""
     corpus = load(options.content_dir)
     catalog = build_catalog(corpus, options.build_date, options.include_drafts)
-    return CheckResult(catalog, render_site(catalog, options.templates_dir, options.jobs))
+    return CheckResult(catalog, render_site(catalog, options.templates_dir))
 
 
 def build(options: BuildOptions, output_dir: Path, with_search: bool = True) -> BuildReport:

@@ -31,10 +31,6 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD") from None
 
 
-def _available_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="certsite", description="Build a public certification register from Markdown and YAML.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -43,7 +39,6 @@ def make_parser() -> argparse.ArgumentParser:
         command.add_argument("--content", type=Path, default=Path("content"), metavar="DIR", help="content folder (default: content/)")
         command.add_argument("--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD", help="the date the build treats as today, for embargoes and expiry (default: today)")
         command.add_argument("--drafts", action="store_true", help="include announcements marked draft: true")
-        command.add_argument("--jobs", type=int, default=_available_cores(), metavar="N", help="processes for rendering large sites (default: the cores available)")
 
     build_command = commands.add_parser("build", help="validate the content and write the site")
     content_options(build_command)
@@ -77,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if args.command == "new":
         return new_announcement(args)
-    options = BuildOptions(args.content, args.as_of or date.today(), args.drafts, jobs=max(1, args.jobs))
+    options = BuildOptions(args.content, args.as_of or date.today(), args.drafts)
     try:
         if args.command == "serve":
             serve(options, args.port, with_search=not args.no_search, log=lambda text: print(text, flush=True))
