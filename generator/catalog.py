@@ -9,7 +9,6 @@ announcements, so rendering never scans the corpus.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +26,7 @@ from generator.model import (
     Standard,
     Status,
 )
+from generator.text import fold_to_latin
 
 record = dataclass(frozen=True, slots=True)
 
@@ -93,18 +93,17 @@ def name_sort_key(name: str) -> tuple[int, str]:
     >>> sorted(["zinc", "Ångström", "包头铝业", "alpha"], key=name_sort_key)
     ['alpha', 'Ångström', 'zinc', '包头铝业']
     """
-    folded = unicodedata.normalize("NFKD", name).casefold()
-    base = "".join(c for c in folded if not unicodedata.combining(c))
+    base = fold_to_latin(name).casefold()
     return (0 if base[:1].isascii() else 1, base)
 
 
 def index_initial(name: str) -> str:
     """The A-Z heading a name files under; a name in another script files under its first character.
 
-    >>> index_initial("Ångström"), index_initial("3M"), index_initial("包头铝业")
-    ('A', '#', '包')
+    >>> index_initial("Ångström"), index_initial("Østfold"), index_initial("3M"), index_initial("包头铝业")
+    ('A', 'O', '#', '包')
     """
-    first = unicodedata.normalize("NFKD", name.strip())[:1].upper()
+    first = fold_to_latin(name.strip())[:1].upper()
     if first.isascii():
         return first if first.isalpha() else "#"
     return first

@@ -151,7 +151,7 @@ def print_diagnostics(diagnostics: tuple[Diagnostic, ...]) -> None:
     for diagnostic in diagnostics:
         if diagnostic.path not in sources:
             try:
-                sources[diagnostic.path] = diagnostic.path.read_text("utf-8").splitlines()
+                sources[diagnostic.path] = diagnostic.path.read_text("utf-8").split("\n")
             except (OSError, UnicodeDecodeError):
                 sources[diagnostic.path] = None
         print(format_diagnostic(diagnostic, sources[diagnostic.path]), file=sys.stderr)

@@ -40,6 +40,8 @@ _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029\ufeff\ufffe\uffff]")
+
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -84,11 +86,19 @@ class _Builder:
         self.lines: dict[KeyPath, int] = {}
         self.texts: dict[KeyPath, str] = {}
         self.problems: list[tuple[int, str, str | None]] = []
+        self.collections_seen: set[int] = set()
 
     def line_of(self, node: yaml.Node) -> int:
         return node.start_mark.line + self.first_line
 
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            # An alias (*name) makes the composer reuse a node; expanding reused lists and
+            # mappings could recurse forever or grow exponentially ("billion laughs").
+            if id(node) in self.collections_seen:
+                self.problems.append((self.line_of(node), "anchors and aliases (& and *) are not supported here", "write the value out in full"))
+                return None
+            self.collections_seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -121,6 +131,12 @@ class _Builder:
 
 def parse_yaml(path: Path, text: str, first_line: int = 1) -> RawDocument | list[Diagnostic]:
     """Parse a YAML mapping; ``first_line`` is the file line where ``text`` begins."""
+    invisible = _INVISIBLE.search(text)
+    if invisible:
+        # YAML rejects these, or counts them as line breaks where an editor sees none.
+        line = text.count("\n", 0, invisible.start()) + first_line
+        code = f"U+{ord(invisible.group()):04X}"
+        return [Diagnostic(path, line, f"the line contains the invisible character {code}", "delete it (it is often pasted in from a word processor or PDF) and retype the space or line break")]
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -134,6 +150,8 @@ def parse_yaml(path: Path, text: str, first_line: int = 1) -> RawDocument | list
         data = builder.build(node, ())
     except yaml.MarkedYAMLError as error:
         return [_yaml_error(path, error, first_line, text)]
+    except RecursionError:
+        return [Diagnostic(path, first_line, "the YAML is nested too deeply", "content files need only a few levels of indentation")]
     finally:
         loader.dispose()
     if builder.problems:
@@ -163,10 +181,15 @@ def parse_front_matter(path: Path, text: str) -> RawDocument | list[Diagnostic]:
 
 def _yaml_error(path: Path, error: yaml.MarkedYAMLError, first_line: int, text: str) -> Diagnostic:
     mark = error.problem_mark or error.context_mark
+    problem = error.problem or error.context or "the YAML cannot be read"
+    started = error.context_mark
+    if mark is not None and started is not None and error.context and started.line < mark.line:
+        # An unclosed bracket or quote is noticed lines later; the mistake is where it began.
+        problem = f"{error.context} that starts here: {problem} (line {mark.line + first_line})"
+        mark = started
     line = mark.line + first_line if mark is not None else first_line
     lines = text.split("\n")
     offending = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
-    problem = error.problem or error.context or "the YAML cannot be read"
     hint = None
     if "mapping values are not allowed" in problem:
         hint = "a value that contains ': ' must be quoted, e.g. title: \"Scope: smelting\""

@@ -8,6 +8,7 @@ the end, with all of them.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from generator.errors import ContentError, Diagnostic
 from generator.frontmatter import RawDocument, parse_front_matter, parse_yaml
 from generator.model import Announcement, Corpus, EntityProfile, Page, Standard
 from generator.validate import (
+    close_match,
     slugify,
     validate_announcement,
     validate_entity,
@@ -23,10 +25,16 @@ from generator.validate import (
     validate_standard,
 )
 
-# Top-level addresses the generator owns; a plain page may not take one.
+CONTENT_ENTRIES = frozenset({"site.yaml", "standards", "entities", "certifications", "pages"})
+
+# First address segments the generator owns: its sections and its top-level files.
 RESERVED_SLUGS = frozenset(
-    {"certifications", "entities", "criteria", "standards", "search", "data", "pagefind", "static", "feed.xml", "sitemap.xml", "404"}
+    {"certifications", "entities", "criteria", "standards", "search", "data", "pagefind", "static",
+     "feed.xml", "sitemap.xml", "robots.txt", "404.html", "_redirects", "404", "schema"}
 )
+# An alias in /certifications/ must look like an announcement's own address, so that it
+# can never take a yearly archive page such as /certifications/2027/.
+_ANNOUNCEMENT_ADDRESS = re.compile(r"^/certifications/\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*/$")
 
 
 def read_text(path: Path, diagnostics: list[Diagnostic]) -> str | None:
@@ -76,6 +84,13 @@ def _files(folder: Path, suffix: str, diagnostics: list[Diagnostic]) -> list[Pat
 def load(content_dir: Path) -> Corpus:
     """Read, parse, validate and cross-check ``content_dir``; raise ``ContentError`` on any problem."""
     diagnostics: list[Diagnostic] = []
+    if not content_dir.is_dir():
+        raise ContentError([Diagnostic(content_dir, None, "the content folder does not exist", "run certsite in the project folder, or name the folder with --content DIR")])
+    for entry in sorted(content_dir.iterdir()):
+        if entry.name not in CONTENT_ENTRIES and not entry.name.startswith("."):
+            suggestion = close_match(entry.name, sorted(CONTENT_ENTRIES))
+            hint = f"did you mean {suggestion}?" if suggestion else "the content folder holds only " + ", ".join(sorted(CONTENT_ENTRIES))
+            diagnostics.append(Diagnostic(entry, None, f"unexpected {'folder' if entry.is_dir() else 'file'} in the content folder", hint))
     site_file = content_dir / "site.yaml"
     site = None
     if not site_file.is_file():
@@ -97,28 +112,33 @@ def load(content_dir: Path) -> Corpus:
         if (page := validate_page(doc, RESERVED_SLUGS, diagnostics)) is not None
     ]
     checked: list[tuple[RawDocument, Announcement]] = []
+    entity_slugs: set[str] = set()  # of every announcement that parsed, valid or not
     for doc in _documents(_files(content_dir / "certifications", ".md", diagnostics), True, diagnostics):
+        entity_slugs.add(str(doc.data.get("entity_slug") or slugify(str(doc.data.get("entity") or ""))))
         announcement = validate_announcement(doc, standards, diagnostics)
         if announcement is not None:
             checked.append((doc, announcement))
     if not (content_dir / "certifications").is_dir():
         diagnostics.append(Diagnostic(content_dir / "certifications", None, "the certifications/ folder is missing", f"is {content_dir} the content folder?"))
 
-    diagnostics.extend(cross_check(checked, entities, pages))
+    diagnostics.extend(cross_check(checked, entities, pages, entity_slugs))
     if diagnostics or site is None:
         raise ContentError(diagnostics)
     return Corpus(
         site=site,
-        standards=tuple(sorted(standards.values(), key=lambda s: s.id)),
+        standards=tuple(sorted((s for s in standards.values() if s is not None), key=lambda s: s.id)),
         entities=tuple(entities),
         announcements=tuple(a for _, a in checked),
         pages=tuple(pages),
     )
 
 
-def _standards(content_dir: Path, diagnostics: list[Diagnostic]) -> dict[str, Standard]:
-    standards: dict[str, Standard] = {}
-    for doc in _documents(_files(content_dir / "standards", ".yaml", diagnostics), False, diagnostics):
+def _standards(content_dir: Path, diagnostics: list[Diagnostic]) -> dict[str, Standard | None]:
+    """Standards by id; a file with errors maps its name to ``None``, so announcements
+    citing it are not also told that the standard does not exist."""
+    paths = _files(content_dir / "standards", ".yaml", diagnostics)
+    standards: dict[str, Standard | None] = {path.stem: None for path in paths}
+    for doc in _documents(paths, False, diagnostics):
         standard = validate_standard(doc, diagnostics)
         if standard is not None:
             standards[standard.id] = standard
@@ -131,11 +151,18 @@ def load_standards(content_dir: Path) -> dict[str, Standard]:
     standards = _standards(content_dir, diagnostics)
     if diagnostics:
         raise ContentError(diagnostics)
-    return standards
+    return {standard_id: standard for standard_id, standard in standards.items() if standard is not None}
 
 
-def cross_check(checked: list[tuple[RawDocument, Announcement]], entities: list[EntityProfile], pages: list[Page]) -> list[Diagnostic]:
-    """Rules that span files: certificate numbers, entity slugs, and addresses claimed twice."""
+def cross_check(
+    checked: list[tuple[RawDocument, Announcement]], entities: list[EntityProfile], pages: list[Page], entity_slugs: set[str]
+) -> list[Diagnostic]:
+    """Rules that span files: certificate numbers, entity slugs, and addresses claimed twice.
+
+    ``entity_slugs`` holds the entity slug of every announcement file that could be
+    parsed, so that a profile is not reported as unused because its announcement has
+    an unrelated error.
+    """
     diagnostics: list[Diagnostic] = []
 
     certificates: dict[tuple[str, str], Path] = {}
@@ -170,14 +197,20 @@ def cross_check(checked: list[tuple[RawDocument, Announcement]], entities: list[
                     Diagnostic(doc.path, doc.line(("entity_slug",)), f"entity '{name}' shares the slug '{slug}' with differently named entities ({others})", f"if they are one company, list '{name}' under aliases: in content/entities/{slug}.yaml; otherwise give it its own entity_slug")
                 )
 
+    for entity in entities:
+        if entity.slug not in entity_slugs:
+            suggestion = close_match(entity.slug, sorted(entity_slugs))
+            hint = f"did you mean {suggestion}.yaml?" if suggestion else "name the file after the entity_slug of its announcements"
+            diagnostics.append(Diagnostic(entity.source, None, f"no announcement has the entity slug '{entity.slug}'", hint))
+
     claimed: dict[str, Path] = {f"/{page.slug}/": page.source for page in pages}
     claimed.update({f"/certifications/{a.slug}/": a.source for _, a in checked})
     for doc, announcement in checked:
         for index, alias in enumerate(announcement.aliases):
             section = alias.strip("/").split("/")[0]
-            if section in RESERVED_SLUGS - {"certifications"} or alias == "/":
+            if alias == "/" or (section in RESERVED_SLUGS and not _ANNOUNCEMENT_ADDRESS.match(alias)):
                 diagnostics.append(
-                    Diagnostic(doc.path, doc.line(("aliases", index)), f"the alias {alias} lies in an address range the generator owns (/{section}/)", "aliases are for earlier addresses of this announcement, e.g. /certifications/2024-01-10-old-name/ or /news/old-name/")
+                    Diagnostic(doc.path, doc.line(("aliases", index)), f"the alias {alias} lies in an address range the generator owns (/{section}/)", "aliases are earlier addresses of this announcement, e.g. /certifications/2024-01-10-old-name/ or /news/old-name/")
                 )
             elif alias in claimed:
                 diagnostics.append(

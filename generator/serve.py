@@ -75,7 +75,7 @@ def rebuild(options: BuildOptions, state: ServerState, with_search: bool, log: C
 
 def _source_lines(path: Path) -> list[str] | None:
     try:
-        return path.read_text("utf-8").splitlines()
+        return path.read_text("utf-8").split("\n")
     except (OSError, UnicodeDecodeError):
         return None
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -37,6 +36,7 @@ from generator.model import (
     Status,
 )
 from generator.schema import Field, Kind
+from generator.text import fold_to_latin
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ANNOUNCEMENT_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.md$")
@@ -87,10 +87,12 @@ def slugify(name: str) -> str:
     'baotou-aluminium-co-ltd'
     >>> slugify("Société Générale d'Aluminium")
     'societe-generale-d-aluminium'
+    >>> slugify("Østfold Aluminium AS")
+    'ostfold-aluminium-as'
     >>> slugify("包头铝业有限公司")
     ''
     """
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    ascii_name = fold_to_latin(name).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
 
 
@@ -232,6 +234,9 @@ def validate_standard(doc: RawDocument, diagnostics: list[Diagnostic]) -> Standa
             continue
         if number is None or "title" not in fields:
             continue
+        if any(p.number == int(number) for p in principles):
+            reader.error(at + ("number",), f"principle {number} is listed twice", "give each principle its own number")
+            continue
         principles.append(Principle(int(number), fields["title"]))
         criteria.extend(_criteria(reader, fields.get("criteria") or (), at + ("criteria",), doc.path.stem, int(number)))
     criteria.extend(_criteria(reader, values.get("criteria") or (), ("criteria",), doc.path.stem, None))
@@ -266,8 +271,12 @@ def _criteria(reader: _Reader, items: Any, at: KeyPath, standard_id: str, princi
     return criteria
 
 
-def validate_announcement(doc: RawDocument, standards: Mapping[str, Standard], diagnostics: list[Diagnostic]) -> Announcement | None:
-    """Check an announcement, including that its standards and criteria exist."""
+def validate_announcement(doc: RawDocument, standards: Mapping[str, Standard | None], diagnostics: list[Diagnostic]) -> Announcement | None:
+    """Check an announcement, including that its standards and criteria exist.
+
+    ``standards`` maps each standard file's id to the standard, or to ``None`` when
+    that file has errors of its own: those are reported there, not here again.
+    """
     reader = _Reader(doc, diagnostics)
     values = reader.fields(doc.data, (), schema.ANNOUNCEMENT)
     slug = _announcement_slug(reader, values.get("date"))
@@ -284,7 +293,7 @@ def validate_announcement(doc: RawDocument, standards: Mapping[str, Standard], d
         entity_slug = slugify(entity)
         if not entity_slug:
             reader.error(("entity",), f"no slug can be derived from the entity name '{entity}'", "add entity_slug: with a Latin-letter slug, e.g. entity_slug: baotou-aluminium")
-    aliases = values.get("aliases", ())
+    aliases = values.get("aliases") or ()
     for index, alias in enumerate(aliases):
         if not re.match(r"^/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)+$", alias):
             reader.error(("aliases", index), f"alias '{alias}' is not a site address", "write a path that starts and ends with '/', e.g. /news/baotou-certified/")
@@ -347,7 +356,7 @@ def _location(reader: _Reader, value: Any) -> Location | None:
     return Location(country, values.get("region"), values.get("city"))
 
 
-def _certification(reader: _Reader, item: Any, index: int, standards: Mapping[str, Standard]) -> Certification | None:
+def _certification(reader: _Reader, item: Any, index: int, standards: Mapping[str, Standard | None]) -> Certification | None:
     at: KeyPath = ("certifications", index)
     if not isinstance(item, dict):
         reader.error(at, "each certification must be a mapping with at least standard and auditor")
@@ -359,12 +368,12 @@ def _certification(reader: _Reader, item: Any, index: int, standards: Mapping[st
     standard_id = values.get("standard")
     if standard_id is not None:
         standard = standards.get(standard_id)
-        if standard is None:
+        if standard is None and standard_id not in standards:
             suggestion = close_match(standard_id, tuple(standards))
             hint = f"did you mean '{suggestion}'?" if suggestion else "known standards: " + ", ".join(sorted(standards))
             reader.error(at + ("standard",), f"unknown standard '{standard_id}'", hint)
-    status_text = values.get("status", Status.CERTIFIED.value)
-    if status_text not in Status._value2member_map_:
+    status_text = values.get("status", Status.CERTIFIED.value)  # None: already reported as not text
+    if status_text is not None and status_text not in Status._value2member_map_:
         reader.error(at + ("status",), f"unknown status '{status_text}'", "use one of: " + ", ".join(s.value for s in Status))
     valid_from, valid_until = values.get("valid_from"), values.get("valid_until")
     if valid_from and valid_until and valid_until < valid_from:

@@ -10,14 +10,15 @@ GENERATOR = Path(__file__).resolve().parent.parent / "generator"
 # Each module and the project modules it may import; everything else stays out.
 ALLOWED = {
     "countries": set(),
+    "text": set(),
     "errors": set(),
     "model": set(),
     "schema": {"model"},
     "frontmatter": {"errors"},
     "markdown_body": set(),
-    "validate": {"errors", "model", "schema", "frontmatter", "markdown_body", "countries"},
+    "validate": {"errors", "model", "schema", "frontmatter", "markdown_body", "countries", "text"},
     "load": {"errors", "model", "frontmatter", "validate"},
-    "catalog": {"model"},
+    "catalog": {"model", "text"},
     "urls": {"model"},
     "render": {"errors", "model", "catalog", "urls", "countries"},
     "search": {"errors"},
