@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from generator.catalog import Catalog, build_catalog
 from generator.load import load
-from generator.publish import publish
+from generator.publish import check_output_dir, publish
 from generator.render import render_site
 from generator.search import SearchIndex
 
@@ -51,7 +51,9 @@ def check(options: BuildOptions) -> CheckResult:
 
 def build(options: BuildOptions, output_dir: Path, with_search: bool = True) -> BuildReport:
     started = time.perf_counter()
+    protected = [options.content_dir, options.templates_dir, Path.cwd()]
+    check_output_dir(output_dir, protected)  # before the work, not only after it
     result = check(options)
-    index = publish(result.outputs, options.templates_dir / "static", output_dir, with_search)
+    index = publish(result.outputs, options.templates_dir / "static", output_dir, with_search, protected)
     pages = sum(1 for path in result.outputs if path.suffix == ".html")
     return BuildReport(pages, index, time.perf_counter() - started)

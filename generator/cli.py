@@ -31,6 +31,12 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD") from None
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (0 to 65535)")
+    return int(text)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="certsite", description="Build a public certification register from Markdown and YAML.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -60,7 +66,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     serve_command = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on every change")
     content_options(serve_command)
-    serve_command.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+    serve_command.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
     serve_command.add_argument("--no-search", action="store_true", help="skip the search index for faster rebuilds")
     return parser
 

@@ -61,12 +61,25 @@ def _is_local(address: str) -> bool:
     return not parts.scheme and not parts.netloc and is_safe_link(address)
 
 
-class _SafeLinks(Treeprocessor):
-    """Drops unsafe link targets and third-party images; records the first paragraph."""
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+class _SafeTree(Treeprocessor):
+    """Drops unsafe link targets and third-party images, ranks headings under the page's
+    own, and records the first paragraph.
+
+    A page has one h1, its title; so the body's highest heading becomes h2 whether the
+    editor wrote it with # or ###, and the others keep their distance from it.
+    """
 
     def run(self, root: etree.Element) -> None:
         first = root.find("p")
         self.md.first_paragraph = "".join(first.itertext()).strip() if first is not None else ""
+        headings = [element for element in root.iter() if element.tag in _HEADINGS]
+        if headings:
+            shift = 2 - min(int(h.tag[1]) for h in headings)
+            for heading in headings:
+                heading.tag = f"h{min(6, int(heading.tag[1]) + shift)}"
         for parent in root.iter():
             for index, element in enumerate(list(parent)):
                 if element.tag == "a" and not is_safe_link(element.get("href", "")):
@@ -85,7 +98,7 @@ class _NoRawHtml(Extension):
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         # After "inline" (priority 20), so that links and images exist as elements.
-        md.treeprocessors.register(_SafeLinks(md), "safe_links", 5)
+        md.treeprocessors.register(_SafeTree(md), "safe_tree", 5)
 
 
 @lru_cache(maxsize=1)

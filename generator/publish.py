@@ -16,13 +16,40 @@ from generator.errors import BuildError
 from generator.search import SearchIndex, index_site
 
 
-def publish(outputs: dict[PurePosixPath, bytes], static_dir: Path, output_dir: Path, with_search: bool) -> SearchIndex | None:
-    """Write ``outputs`` and ``static_dir`` (as ``/static/``) to ``output_dir``, all or nothing."""
+# Written into every published site, so that a later build knows the folder is one of
+# its own and may replace it. Netlify publishes it too; it says only that.
+MARKER = ".certsite-output"
+
+
+def check_output_dir(output_dir: Path, protected: list[Path]) -> None:
+    """Refuse an output folder whose replacement would destroy anything but an earlier build.
+
+    ``protected`` are folders that must survive (the content, the templates, the
+    working folder): the output may be neither one of them nor above one.
+    """
     output_dir = output_dir.resolve()
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-staging-", dir=output_dir.parent))
+    for folder in protected:
+        folder = folder.resolve()
+        if folder == output_dir or folder.is_relative_to(output_dir):
+            raise BuildError(f"refusing to publish into {output_dir}: it would replace {folder}; choose another --output")
+    if output_dir.exists():
+        if not output_dir.is_dir():
+            raise BuildError(f"refusing to publish into {output_dir}: it is a file; choose another --output")
+        if any(output_dir.iterdir()) and not (output_dir / MARKER).is_file():
+            raise BuildError(f"refusing to replace {output_dir}: it is not empty and was not built by certsite; choose another --output, or empty it first")
+
+
+def publish(outputs: dict[PurePosixPath, bytes], static_dir: Path, output_dir: Path, with_search: bool, protected: list[Path]) -> SearchIndex | None:
+    """Write ``outputs`` and ``static_dir`` (as ``/static/``) to ``output_dir``, all or nothing."""
+    check_output_dir(output_dir, protected)
+    output_dir = output_dir.resolve()
     try:
-        write_tree(outputs, staging)
+        output_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-staging-", dir=output_dir.parent))
+    except OSError as error:
+        raise BuildError(f"could not create the output folder beside {output_dir}: {error}") from error
+    try:
+        write_tree({**outputs, PurePosixPath(MARKER): b"Built by certsite; a later build may replace this folder.\n"}, staging)
         if static_dir.is_dir():
             shutil.copytree(static_dir, staging / "static")
         index = index_site(staging) if with_search else None

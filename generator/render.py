@@ -7,6 +7,7 @@ Two outputs claiming one path is an error rather than a silent overwrite.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -81,20 +82,29 @@ def clause_text(clauses: tuple[str, ...]) -> str:
     return ("clause " if len(clauses) == 1 else "clauses ") + ", ".join(clauses)
 
 
-def search_suffixes(name: str) -> str:
-    """The later parts of a name written without spaces, so that search finds it by any part.
+_UNSPACED_SCRIPTS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 
-    Pagefind matches the start of a word, and Chinese or Japanese names are one long
+
+def search_suffixes(name: str) -> str:
+    """The later parts of words written without spaces, so that search finds them by any part.
+
+    Pagefind matches the start of a word, and a Chinese or Japanese name is one long
     word to it on an English page: indexing every suffix lets "铝业" find "包头铝业".
 
     >>> search_suffixes("包头铝业")
     '头铝业 铝业'
+    >>> search_suffixes("Baotou 包头铝业 Aluminium")
+    '头铝业 铝业'
     >>> search_suffixes("Baotou Aluminium")
     ''
     """
-    if " " in name.strip() or name.isascii():
-        return ""
-    return " ".join(name[start:] for start in range(1, len(name) - 1))
+    parts = [
+        word[start:]
+        for word in name.split()
+        if _UNSPACED_SCRIPTS.search(word)
+        for start in range(1, len(word) - 1)
+    ]
+    return " ".join(parts)
 
 
 def page_specs(catalog: Catalog) -> list[PageSpec]:

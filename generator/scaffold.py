@@ -7,6 +7,7 @@ is still to be filled in.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -59,15 +60,12 @@ def announcement_text(new: NewAnnouncement, entity_slug: str) -> str:
 
 
 def _yaml_text(text: str) -> str:
-    """Quote text when YAML would otherwise misread it.
+    """Text as a YAML double-quoted string, which YAML never reads as anything else.
 
-    >>> _yaml_text("Acme Metals"), _yaml_text("Acme: Metals"), _yaml_text('Say "hi"')
-    ('Acme Metals', '"Acme: Metals"', '"Say \\\\"hi\\\\""')
+    >>> _yaml_text("- Foo: Metals"), _yaml_text("null")
+    ('"- Foo: Metals"', '"null"')
     """
-    plain_safe = text and not any(c in text for c in ":#\"'[]{},&*!|>%@`") and text.strip() == text
-    if plain_safe:
-        return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return json.dumps(text, ensure_ascii=False)
 
 
 class AlreadyExists(Exception):

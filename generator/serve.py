@@ -28,13 +28,13 @@ RELOAD_SCRIPT_URL = "/__certsite/reload.js"
 EVENTS_URL = "/__certsite/events"
 DEBOUNCE_SECONDS = 0.2
 
-RELOAD_SCRIPT = b"""// certsite serve: reload this page whenever a rebuild finishes.
+RELOAD_SCRIPT = b"""// certsite serve: reload this page when the site it shows has been rebuilt.
 (function () {
+  var shown = document.currentScript.dataset.generation;
   var source = new EventSource("/__certsite/events");
-  var first = true;
-  source.onmessage = function () {
-    if (first) { first = false; return; }
-    window.location.reload();
+  source.onmessage = function (event) {
+    // Each message names the latest build; one finished before this page connected counts too.
+    if (event.data !== shown) { window.location.reload(); }
   };
 })();
 """
@@ -80,14 +80,18 @@ def _source_lines(path: Path) -> list[str] | None:
         return None
 
 
-def error_page(errors: list[str]) -> bytes:
+def reload_tag(generation: int) -> str:
+    return f'<script src="{RELOAD_SCRIPT_URL}" data-generation="{generation}"></script>'
+
+
+def error_page(errors: list[str], generation: int) -> bytes:
     items = "\n".join(f"<li><pre>{html.escape(e)}</pre></li>" for e in errors)
     return (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build failed</title>"
         "<style>body{font:16px/1.5 system-ui,sans-serif;margin:2rem;color:#222}pre{white-space:pre-wrap;"
         "background:#fff4f4;border-left:4px solid #b00020;padding:.75rem}</style></head><body>"
         "<h1>The site could not be built</h1><p>Fix these problems; this page reloads by itself when the build passes.</p>"
-        f"<ul class=\"build-errors\">{items}</ul><script src=\"{RELOAD_SCRIPT_URL}\"></script></body></html>"
+        f"<ul class=\"build-errors\">{items}</ul>{reload_tag(generation)}</body></html>"
     ).encode("utf-8")
 
 
@@ -103,13 +107,15 @@ class _Handler(SimpleHTTPRequestHandler):
             return self._send(200, "text/javascript; charset=utf-8", RELOAD_SCRIPT)
         if path == EVENTS_URL:
             return self._events()
-        if self.state.errors and (path.endswith("/") or path.endswith(".html")):
-            return self._send(500, "text/html; charset=utf-8", error_page(self.state.errors))
+        with self.state.changed:  # one consistent view of the errors and their build
+            errors, generation = self.state.errors, self.state.generation
+        if errors and (path.endswith("/") or path.endswith(".html")):
+            return self._send(500, "text/html; charset=utf-8", error_page(errors, generation))
         target = Path(self.translate_path(path))
         if target.is_dir():
             target = target / "index.html"
         if target.suffix == ".html" and target.is_file():
-            page = target.read_bytes().replace(b"</body>", f'<script src="{RELOAD_SCRIPT_URL}"></script></body>'.encode(), 1)
+            page = target.read_bytes().replace(b"</body>", f"{reload_tag(generation)}</body>".encode(), 1)
             return self._send(200, "text/html; charset=utf-8", page)
         if not target.exists() and (self.state.site_dir / "404.html").is_file():
             return self._send(404, "text/html; charset=utf-8", (self.state.site_dir / "404.html").read_bytes())
@@ -164,6 +170,9 @@ class _Debounced(FileSystemEventHandler):
 
 def serve(options: BuildOptions, port: int, with_search: bool = True, log: Callable[[str], None] = print) -> None:
     """Serve on 127.0.0.1:``port`` until interrupted (Ctrl-C)."""
+    for folder in (options.content_dir, options.templates_dir):
+        if not folder.is_dir():
+            raise BuildError(f"{folder} is not a folder; run certsite serve in the project folder, or name the content with --content DIR")
     workdir = Path(tempfile.mkdtemp(prefix="certsite-serve-"))
     state = ServerState(site_dir=workdir / "site")
     build_lock = threading.Lock()
@@ -178,7 +187,13 @@ def serve(options: BuildOptions, port: int, with_search: bool = True, log: Calla
     except OSError as error:
         shutil.rmtree(workdir, ignore_errors=True)
         raise BuildError(f"cannot listen on 127.0.0.1:{port}: {error.strerror}; try another --port") from error
-    on_change()
+    try:
+        on_change()
+    except KeyboardInterrupt:
+        server.server_close()
+        shutil.rmtree(workdir, ignore_errors=True)
+        log("Stopped.")
+        return
     server.daemon_threads = True
     observer = Observer()
     watcher = _Debounced(on_change)

@@ -60,7 +60,7 @@ def test_new_takes_an_entity_slug_for_names_without_latin_letters(content, certs
     run = certsite("new", "--content", content.root, "--entity", "阿克米金属", "--entity-slug", "acme-jinshu", "--country", "CN", "--standard", "test-ps", "--date", "2024-05-02")
     assert run.code == 0, run.err
     text = (content.root / "certifications/2024-05-02-acme-jinshu.md").read_text("utf-8")
-    assert "entity: 阿克米金属\nentity_slug: acme-jinshu\n" in text
+    assert "entity: \"阿克米金属\"\nentity_slug: acme-jinshu\n" in text
 
 
 def test_committed_schema_is_what_the_command_prints(certsite):

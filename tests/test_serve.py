@@ -6,7 +6,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -47,7 +46,6 @@ def test_an_edit_reloads_the_open_page_with_the_new_content(content, server):
         page = browser.new_page()
         page.goto(f"{server}/certifications/2024-01-10-acme-metals/")
         assert page.locator("h1").inner_text() == "Acme Metals certified"
-        time.sleep(0.3)  # let the page's event stream connect before the edit
         content.announce("2024-01-10-acme-metals.md", announcement(**{"title: Acme Metals certified": "title: Acme Metals certified again"}))
         wait_for_text(page, "h1", "Acme Metals certified again")
 
@@ -56,7 +54,6 @@ def test_an_invalid_edit_shows_the_error_and_a_fix_recovers(content, server):
     with chromium_browser() as browser:
         page = browser.new_page()
         page.goto(f"{server}/entities/acme-metals-ltd/")
-        time.sleep(0.3)
         content.announce("2024-01-10-acme-metals.md", announcement(**{'country: "NO"': "country: XX"}))
         wait_for_text(page, "h1", "The site could not be built")
         errors = page.locator(".build-errors").inner_text()

@@ -232,3 +232,74 @@ def test_annotations_for_github_actions(content, certsite, monkeypatch):
     content.announce("2024-01-10-acme-metals.md", announcement(**{'country: "NO"': "country: XX"}))
     run = certsite("check", "--content", content.root)
     assert f"::error file={content.root}/{FILE},line=7::'XX' is not an ISO 3166-1 alpha-2 country code" in run.out
+
+
+# Mistakes that once crashed the generator: each is a located error now.
+
+
+@pytest.mark.parametrize(
+    ("replacements", "line", "fragments"),
+    [
+        pytest.param({"date: 2024-01-10": "date: 2024-01-10\naliases: /news/acme/"}, 4, ("'aliases' must be a list",), id="aliases-as-text"),
+        pytest.param({"title: Acme Metals certified": "title: Acme\x0c Metals"}, 2, ("invisible character U+000C",), id="form-feed-pasted-from-a-pdf"),
+        pytest.param({"entity: Acme Metals Ltd.": "entity: Acme\u2028Metals"}, 4, ("invisible character U+2028",), id="unicode-line-separator"),
+        pytest.param({"location:\n": "facilities: &f [a, *f]\nlocation:\n"}, 5, ("anchors and aliases (& and *) are not supported",), id="self-referencing-alias"),
+        pytest.param({"location:\n": "x1: &a [q, q]\nx2: &b [*a, *a]\nx3: [*b, *b]\nlocation:\n"}, 6, ("anchors and aliases",), id="billion-laughs"),
+        pytest.param({"location:\n": "facilities: " + "[" * 3000 + "]" * 3000 + "\nlocation:\n"}, None, ("nested too deeply",), id="deep-nesting"),
+        pytest.param({'minor: ["5.1a-b"]': 'minor: ["5.1a-b"'}, 12, ("flow sequence that starts here",), id="unclosed-bracket-is-reported-where-it-opens"),
+        pytest.param({"    auditor: Example Certification\n": "    auditor: Example Certification\n    status: [certified]\n"}, 11, ("'certifications[0].status' must be text, not a list",), id="status-as-list"),
+    ],
+)
+def test_odd_yaml_is_a_located_error_not_a_crash(content, certsite, replacements, line, fragments):
+    content.announce("2024-01-10-acme-metals.md", announcement(**replacements))
+    run = certsite("check", "--content", content.root)
+    if line is None:
+        assert run.code == 1 and all(f in run.err for f in fragments), run.err
+    else:
+        assert_reported(run, f"{content.root}/{FILE}", line, *fragments)
+    assert "unknown status 'None'" not in run.err
+
+
+@pytest.mark.parametrize("alias", ["/robots.txt/", "/404.html/", "/certifications/2027/", "/certifications/", "/search/"])
+def test_aliases_cannot_take_addresses_the_generator_owns_now_or_later(content, certsite, alias):
+    content.announce("2024-01-10-acme-metals.md", announcement(**{"date: 2024-01-10": f"date: 2024-01-10\naliases: [{alias}]"}))
+    assert_reported(certsite("check", "--content", content.root), f"{content.root}/{FILE}", 4, f"the alias {alias} lies in an address range the generator owns")
+
+
+def test_a_broken_standard_is_reported_once_not_in_every_announcement(content, certsite):
+    content.write("standards/test-ps.yaml", STANDARD_ID_MISMATCH.replace("id: other", "id: test-ps").replace("criteria: []", "criteria: {}"))
+    run = certsite("check", "--content", content.root)
+    assert run.code == 1
+    assert "'criteria' must be a list" in run.err
+    assert "unknown standard" not in run.err
+
+
+def test_a_misnamed_content_folder_is_an_error_not_a_silent_omission(content, certsite):
+    content.write("certification/2024-05-16-new.md", ANNOUNCEMENT)
+    assert_reported(certsite("check", "--content", content.root), f"{content.root}/certification", None, "unexpected folder in the content folder", "did you mean certifications?")
+
+
+def test_an_entity_profile_that_no_announcement_uses_is_reported(content, certsite):
+    content.write("entities/acme-metal-ltd.yaml", "name: Acme Metals Ltd.\n")
+    assert_reported(certsite("check", "--content", content.root), f"{content.root}/entities/acme-metal-ltd.yaml", None, "no announcement has the entity slug 'acme-metal-ltd'", "did you mean acme-metals-ltd.yaml?")
+
+
+def test_principle_numbers_are_unique(content, certsite):
+    content.write("standards/test-ps.yaml", STANDARD_YAML_TWO_FIVES)
+    assert_reported(certsite("check", "--content", content.root), f"{content.root}/standards/test-ps.yaml", 11, "principle 5 is listed twice")
+
+
+STANDARD_YAML_TWO_FIVES = """\
+id: test-ps
+name: X
+version: V1
+owner: Y
+principles:
+  - number: 5
+    title: Greenhouse Gas Emissions
+    criteria:
+      - number: "5.1"
+        title: Disclosure
+  - number: 5
+    title: Again
+"""

@@ -18,7 +18,15 @@ const filterDetails = document.getElementById("search-filter-box");
 const count = document.getElementById("search-count");
 const list = document.getElementById("search-results");
 
-const pagefind = await import("/pagefind/pagefind.js");
+let pagefind;
+try {
+  pagefind = await import("/pagefind/pagefind.js");
+} catch {
+  // A development build made with --no-search has no index.
+  count.textContent = "Search is not available in this build of the site. Browse the certified entities A–Z instead.";
+  list.replaceChildren(Object.assign(element("a", null, "Certified entities A–Z"), { href: "/entities/" }));
+  throw new Error("no search index at /pagefind/");
+}
 await pagefind.options({ excerptLength: 30 });
 pagefind.init();
 
@@ -124,15 +132,18 @@ function renderResult(data) {
   return item;
 }
 
-// Entity pages index the later parts of names written without spaces (see
-// search_suffixes in generator/render.py) so that part of a Chinese name finds them.
-// Readers need not see that list: drop each word that is the next word plus one
-// leading character, or the previous word less one.
+// Pages index the later parts of names written without spaces (see search_suffixes
+// in generator/render.py) so that part of a Chinese name finds them. Readers need not
+// see that list: drop each Chinese, Japanese or Korean word that is the next word plus
+// one leading character, or the previous word less one. Words in spaced scripts are
+// never touched, so quoted text stays as written.
+const UNSPACED = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]/;
 function withoutNameParts(excerptHtml) {
   const words = excerptHtml.split(" ");
   const plain = words.map((word) => word.replace(/<\/?mark>/g, "").replace(/[.,;]$/, ""));
   const isPart = (i) =>
-    plain[i].length > 1 && ((i + 1 < plain.length && plain[i + 1] === plain[i].slice(1)) || (i > 0 && plain[i] === plain[i - 1].slice(1)));
+    UNSPACED.test(plain[i]) &&
+    ((i + 1 < plain.length && plain[i + 1] === plain[i].slice(1)) || (i > 0 && plain[i] === plain[i - 1].slice(1)));
   return words.filter((_, i) => !isPart(i)).join(" ");
 }
 
