@@ -78,7 +78,7 @@ def main() -> None:
         corpus = timed("load (read, parse, validate)", lambda: load(content))
         catalog = timed("catalog", lambda: build_catalog(corpus, date(2026, 11, 23)))
         outputs = timed("render (in memory)", lambda: render_site(catalog, TEMPLATES_DIR))
-        timed("publish" + (" with Pagefind" if args.search else ""), lambda: publish(outputs, TEMPLATES_DIR / "static", root / "site", args.search, protected=[content]))
+        timed("publish" + (" with Pagefind" if args.search else ""), lambda: publish(outputs, TEMPLATES_DIR / "static", root / "site", args.search, sources=[content], workdir=root))
         size = sum(len(b) for b in outputs.values())
         print(f"{args.announcements} announcements, {len(catalog.entities)} entities -> {len(outputs)} outputs, {size / 1e6:.1f} MB")
         for label, seconds in figures:

@@ -51,9 +51,9 @@ def check(options: BuildOptions) -> CheckResult:
 
 def build(options: BuildOptions, output_dir: Path, with_search: bool = True) -> BuildReport:
     started = time.perf_counter()
-    protected = [options.content_dir, options.templates_dir, Path.cwd()]
-    check_output_dir(output_dir, protected)  # before the work, not only after it
+    sources = [options.content_dir, options.templates_dir]
+    check_output_dir(output_dir, sources, Path.cwd())  # before the work, not only after it
     result = check(options)
-    index = publish(result.outputs, options.templates_dir / "static", output_dir, with_search, protected)
+    index = publish(result.outputs, options.templates_dir / "static", output_dir, with_search, sources, Path.cwd())
     pages = sum(1 for path in result.outputs if path.suffix == ".html")
     return BuildReport(pages, index, time.perf_counter() - started)

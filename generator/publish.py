@@ -21,17 +21,20 @@ from generator.search import SearchIndex, index_site
 MARKER = ".certsite-output"
 
 
-def check_output_dir(output_dir: Path, protected: list[Path]) -> None:
+def check_output_dir(output_dir: Path, sources: list[Path], workdir: Path) -> None:
     """Refuse an output folder whose replacement would destroy anything but an earlier build.
 
-    ``protected`` are folders that must survive (the content, the templates, the
-    working folder): the output may be neither one of them nor above one.
+    The output may not be, contain or lie inside a source folder (content, templates),
+    nor be or contain the working folder.
     """
     output_dir = output_dir.resolve()
-    for folder in protected:
+    for folder in [*sources, workdir]:
         folder = folder.resolve()
-        if folder == output_dir or folder.is_relative_to(output_dir):
+        if folder.is_relative_to(output_dir):
             raise BuildError(f"refusing to publish into {output_dir}: it would replace {folder}; choose another --output")
+    for folder in sources:
+        if output_dir.is_relative_to(folder.resolve()):
+            raise BuildError(f"refusing to publish into {output_dir}: it lies inside {folder}; choose another --output")
     if output_dir.exists():
         if not output_dir.is_dir():
             raise BuildError(f"refusing to publish into {output_dir}: it is a file; choose another --output")
@@ -39,9 +42,11 @@ def check_output_dir(output_dir: Path, protected: list[Path]) -> None:
             raise BuildError(f"refusing to replace {output_dir}: it is not empty and was not built by certsite; choose another --output, or empty it first")
 
 
-def publish(outputs: dict[PurePosixPath, bytes], static_dir: Path, output_dir: Path, with_search: bool, protected: list[Path]) -> SearchIndex | None:
+def publish(
+    outputs: dict[PurePosixPath, bytes], static_dir: Path, output_dir: Path, with_search: bool, sources: list[Path], workdir: Path
+) -> SearchIndex | None:
     """Write ``outputs`` and ``static_dir`` (as ``/static/``) to ``output_dir``, all or nothing."""
-    check_output_dir(output_dir, protected)
+    check_output_dir(output_dir, sources, workdir)
     output_dir = output_dir.resolve()
     try:
         output_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from conftest import BUNDLED_CONTENT, announcement
+from conftest import BUNDLED_CONTENT, PROJECT, announcement
 
 EMBARGOED = "/certifications/2024-03-01-future-metals/"
 
@@ -155,3 +158,72 @@ def test_check_writes_nothing(content, certsite, tmp_path):
     run = certsite("check", "--content", content.root)
     assert run.code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_build_refuses_an_output_folder_it_would_destroy(content, certsite, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "mine.txt").write_text("keep me")
+    (tmp_path / "file.txt").write_text("keep me too")
+    for output, reason in (
+        (tmp_path, "it would replace"),  # the working folder
+        (content.root, "it would replace"),
+        (content.root / "site", "it lies inside"),
+        (notes, "not built by certsite"),
+        (tmp_path / "file.txt", "it is a file"),
+    ):
+        run = certsite("build", "--content", content.root, "--output", output, "--no-search", "--as-of", "2024-06-01")
+        assert run.code == 1 and reason in run.err, (output, run.err)
+    assert (notes / "mine.txt").read_text() == "keep me"
+    assert (tmp_path / "file.txt").read_text() == "keep me too"
+    assert (content.root / "certifications/2024-01-10-acme-metals.md").is_file()
+
+
+def test_every_detail_of_a_certification_reaches_the_press_release_page(content, certsite, tmp_path):
+    cert = "    auditor: Example Certification\n"
+    details = (
+        cert
+        + "    certificate: ASI-2024-017\n    scope: Smelting\n    status: suspended\n"
+        + "    valid_from: 2024-01-10\n    valid_until: 2027-01-09\n    report: https://reports.example.org/acme.pdf\n"
+    )
+    findings = 'minor: ["5.1a-b"]\n      major:\n        - criterion: "5.2"\n          closed: 2024-05-01\n          note: Closed at the follow-up audit.'
+    content.announce("2024-01-10-acme-metals.md", announcement(**{cert: details, 'minor: ["5.1a-b"]': findings}))
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
+    page = BeautifulSoup((site / "certifications/2024-01-10-acme-metals/index.html").read_text("utf-8"), "html.parser")
+    facts = {dt.get_text(strip=True): dt.find_next_sibling("dd").get_text(" ", strip=True) for dt in page.select("section.certification dt")}
+    assert facts["Certificate"] == "ASI-2024-017"
+    assert facts["Scope"] == "Smelting"
+    assert facts["Status"] == "suspended"
+    assert facts["Valid"] == "from 10 January 2024 until 9 January 2027"
+    assert page.find("a", href="https://reports.example.org/acme.pdf")
+    rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in page.select("table.findings tbody tr")]
+    assert rows == [
+        ["5.1 Disclosure of GHG Emissions and Energy Use", "a, b", "minor", "Open"],
+        ["5.2 Smelter GHG Emissions Intensity", "whole criterion", "major", "Closed 1 May 2024 : Closed at the follow-up audit."],
+    ]
+    summary = BeautifulSoup((site / "index.html").read_text("utf-8"), "html.parser").select_one("ol.listing article p:not(.meta)")
+    assert summary.get_text() == "Acme Metals was certified against the test standard."  # from the body's first paragraph
+
+
+def test_headings_in_a_body_rank_below_the_page_title(content, certsite, tmp_path):
+    body = "Certified.\n\n# Background\n\n## Detail\n"
+    content.announce("2024-01-10-acme-metals.md", announcement(**{"Acme Metals was certified against the test standard.\n": body}))
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
+    page = BeautifulSoup((site / "certifications/2024-01-10-acme-metals/index.html").read_text("utf-8"), "html.parser")
+    assert len(page.find_all("h1")) == 1
+    assert [h.name for h in page.select("section.body h2, section.body h3")] == ["h2", "h3"]
+
+
+def test_output_does_not_depend_on_python_hash_seeds(tmp_path):
+    digests = []
+    for seed in ("1", "2"):
+        output = tmp_path / f"seed-{seed}"
+        subprocess.run(
+            [sys.executable, "-m", "generator", "build", "--content", str(BUNDLED_CONTENT), "--output", str(output), "--as-of", "2026-11-23", "--no-search"],
+            cwd=PROJECT, env={**os.environ, "PYTHONHASHSEED": seed}, check=True, capture_output=True,
+        )
+        digests.append(tree_digest(output))
+    assert digests[0] == digests[1]

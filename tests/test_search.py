@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from browser import chromium_browser, static_server
-from conftest import BUNDLED_AS_OF, BUNDLED_CONTENT
+from conftest import BUNDLED_AS_OF, BUNDLED_CONTENT, PROJECT
 from generator.cli import main
 
 NORDIC = """\
@@ -24,7 +24,24 @@ certifications:
   - standard: asi-ps-v3
     auditor: Nordic Audit AS
 ---
-Nordic Aluminium's extrusion plant at Årdal was certified.
+Nordic Aluminium's extrusion plant at Årdal was certified. It processes land and
+and sand alloys at home.
+"""
+
+# A company known only by its Chinese name: no profile, no alias.
+HONGDA = """\
+---
+title: 宏达铝业有限公司 certified
+date: 2025-10-01
+entity: 宏达铝业有限公司
+entity_slug: hongda-aluminium
+facilities: [宏达铝业包头工厂]
+location: {country: CN}
+certifications:
+  - standard: asi-ps-v3
+    auditor: Example Audit
+---
+A smelter known by its Chinese name was certified.
 """
 
 
@@ -38,6 +55,7 @@ def site_url(tmp_path_factory):
     content = root / "content"
     shutil.copytree(BUNDLED_CONTENT, content)
     (content / "certifications/2025-09-01-nordic-aluminium.md").write_text(NORDIC, encoding="utf-8")
+    (content / "certifications/2025-10-01-hongda-aluminium.md").write_text(HONGDA, encoding="utf-8")
     assert main(["build", "--content", str(content), "--output", str(root / "site"), "--as-of", BUNDLED_AS_OF]) == 0
     with static_server(root / "site") as url:
         yield url
@@ -121,6 +139,24 @@ def test_chinese_names_are_found_by_whole_name_or_part(page, query, entity):
     assert name_parts == []  # the indexed list of name parts is not shown to readers
 
 
+@pytest.mark.parametrize("query", ["宏达铝业有限公司", "铝业有限公司", "有限公司", "包头工厂"])
+def test_a_company_known_only_by_its_chinese_name_is_found_by_any_part_of_name_or_facility(page, query):
+    found = results(page_at(page, query))
+    assert "/entities/hongda-aluminium/" in found and "/certifications/2025-10-01-hongda-aluminium/" in found
+
+
+def test_excerpts_quote_the_page_as_written(page):
+    page.goto("/search/?q=sand")
+    results(page)
+    excerpt = page.locator(".search-result:has(a[href='/certifications/2025-09-01-nordic-aluminium/']) .excerpt").inner_text()
+    assert "processes land and and sand alloys at home" in excerpt
+
+
+def page_at(page, query: str):
+    page.goto(f"/search/?q={query}")
+    return page
+
+
 def test_names_are_found_without_their_diacritics(page):
     page.goto("/search/?q=Ardal")
     assert "/entities/nordic-aluminium-as/" in results(page)
@@ -144,13 +180,25 @@ def test_sorting_by_date_puts_the_newest_first(page):
     assert len(dates) >= 4 and dates == sorted(dates, reverse=True)
 
 
-def test_search_loads_nothing_from_other_hosts_and_reports_its_weight(page, site_url):
-    sizes: dict[str, int] = {}
-    page.on("response", lambda response: sizes.__setitem__(response.url, len(response.body())) if response.ok else None)
+def test_search_loads_nothing_from_other_hosts(page, site_url):
     page.goto("/search/?q=Baotou")
     results(page)
     page.wait_for_load_state("networkidle")
-    assert page.requests and all(url.startswith(site_url) for url in page.requests), page.requests
-    search_bytes = sum(size for url, size in sizes.items() if "/pagefind/" in url or url.endswith("search.js"))
-    print(f"\nfirst search for 'Baotou' transferred {search_bytes / 1024:.0f} KB of search code and index")
-    assert search_bytes > 0
+    assert any("/pagefind/" in url for url in page.requests)
+    assert all(url.startswith(site_url) for url in page.requests), page.requests
+
+
+def test_the_readme_states_what_a_first_search_transfers_on_the_bundled_site(bundled_site, browser):
+    """Measured here so that the README's figure cannot drift from the truth."""
+    stated = int(re.search(r"first\s+search transfers about \*\*(\d+) KB\*\*", (PROJECT / "README.md").read_text("utf-8")).group(1))
+    with static_server(bundled_site.root) as url:
+        page = browser.new_page()
+        sizes: dict[str, int] = {}
+        page.on("response", lambda response: sizes.__setitem__(response.url, len(response.body())) if response.ok else None)
+        page.goto(f"{url}/search/?q=Baotou")
+        results(page)
+        page.wait_for_load_state("networkidle")
+        page.close()
+    transferred = sum(size for address, size in sizes.items() if "/pagefind/" in address or address.endswith("/static/search.js")) / 1024
+    print(f"\nfirst search on the bundled site: {transferred:.0f} KB")
+    assert abs(transferred - stated) <= stated * 0.1, f"README says {stated} KB, measured {transferred:.0f} KB"
