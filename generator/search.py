@@ -1,7 +1,9 @@
 """Index a written site with the Pagefind binary shipped in the pagefind-bin-extended wheel.
 
-The extended build is the one that segments Chinese, Japanese and Korean text, so a
-part of a company's Chinese name finds it.
+The extended build is the one that splits Chinese, Japanese and Korean text into
+words on pages in those languages, so a register written in Chinese is searchable
+word by word. On pages in other languages Pagefind keeps such a name as one word;
+``render.search_suffixes`` then makes it findable by any part.
 """
 
 from __future__ import annotations

@@ -202,3 +202,34 @@ def test_the_readme_states_what_a_first_search_transfers_on_the_bundled_site(bun
     transferred = sum(size for address, size in sizes.items() if "/pagefind/" in address or address.endswith("/static/search.js")) / 1024
     print(f"\nfirst search on the bundled site: {transferred:.0f} KB")
     assert abs(transferred - stated) <= stated * 0.1, f"README says {stated} KB, measured {transferred:.0f} KB"
+
+
+CHINESE_BODY = """\
+---
+title: Hongda certified
+date: 2025-10-01
+entity: Hongda Aluminium
+location: {country: CN}
+certifications:
+  - standard: asi-ps-v3
+    auditor: Example Audit
+---
+宏达公司是一家位于内蒙古的电解铝冶炼企业，已通过认证。
+"""
+
+
+def test_a_chinese_language_register_finds_words_inside_sentences(tmp_path, browser):
+    """Pagefind's extended build segments Chinese text; the standard build would index
+    the sentence as one word, and "冶炼" from its middle would find nothing."""
+    content = tmp_path / "content"
+    shutil.copytree(BUNDLED_CONTENT, content)
+    site_yaml = content / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text("utf-8").replace("language: en", "language: zh-CN"), encoding="utf-8")
+    (content / "certifications/2025-10-01-hongda.md").write_text(CHINESE_BODY, encoding="utf-8")
+    assert main(["build", "--content", str(content), "--output", str(tmp_path / "site"), "--as-of", BUNDLED_AS_OF]) == 0
+    with static_server(tmp_path / "site") as url:
+        page = browser.new_page()
+        for word in ("冶炼", "电解铝", "内蒙古"):
+            page.goto(f"{url}/search/?q={word}")
+            assert results(page) == ["/certifications/2025-10-01-hongda/"], word
+        page.close()
