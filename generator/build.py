@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 
 from generator.catalog import Catalog, build_catalog
+from generator.json_schema import announcement_schema_json
 from generator.load import load
 from generator.publish import check_output_dir, publish
 from generator.render import render_site
@@ -54,6 +55,8 @@ def build(options: BuildOptions, output_dir: Path, with_search: bool = True) -> 
     sources = [options.content_dir, options.templates_dir]
     check_output_dir(output_dir, sources, Path.cwd())  # before the work, not only after it
     result = check(options)
+    # Published with the site so that the schema's $id is a real address.
+    result.outputs[PurePosixPath("schema/announcement.schema.json")] = announcement_schema_json().encode("utf-8")
     index = publish(result.outputs, options.templates_dir / "static", output_dir, with_search, sources, Path.cwd())
     pages = sum(1 for path in result.outputs if path.suffix == ".html")
     return BuildReport(pages, index, time.perf_counter() - started)

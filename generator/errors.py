@@ -60,4 +60,5 @@ class ContentError(Exception):
 
 
 class BuildError(Exception):
-    """The build failed for a reason outside the content (disk, subprocess, templates)."""
+    """The build failed for a reason no content file can be pointed at (disk, Pagefind,
+    templates, the output folder), or for a clash that validation should have caught."""

@@ -2,7 +2,7 @@
 
 No I/O and no rules live here: ``validate`` builds these from checked input, and
 every later stage only reads them. Tuples rather than lists keep them truly frozen,
-so stages can share them (and send them to other processes) without copying.
+so stages can share them without copying and none can change what another sees.
 """
 
 from __future__ import annotations

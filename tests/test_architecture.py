@@ -23,10 +23,12 @@ ALLOWED = {
     "render": {"errors", "model", "catalog", "urls", "countries"},
     "search": {"errors"},
     "publish": {"errors", "search"},
-    "build": {"errors", "model", "load", "catalog", "render", "search", "publish"},
+    "build": {"errors", "model", "load", "catalog", "render", "search", "publish", "json_schema"},
     "json_schema": {"schema", "model", "countries"},
     "scaffold": {"validate"},
     "serve": {"build", "errors"},
+    # Beyond STYLE.md's table: `new` and `schema` are not builds, so the command line
+    # calls their modules directly rather than through build.
     "cli": {"build", "serve", "errors", "countries", "json_schema", "load", "scaffold", "validate"},
     "__main__": {"cli"},
     "__init__": set(),

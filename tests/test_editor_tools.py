@@ -85,3 +85,9 @@ def test_schema_accepts_every_bundled_announcement_and_catches_typos():
     assert any("'title' is a required property" in m for m in messages)
     assert any("'titel' was unexpected" in m for m in messages)
     assert any("'revoked' is not one of" in m for m in messages)
+
+
+def test_every_build_publishes_the_schema_at_its_id(bundled_site):
+    schema = json.loads((bundled_site.root / "schema/announcement.schema.json").read_text("utf-8"))
+    assert schema == json.loads(COMMITTED_SCHEMA.read_text("utf-8"))
+    assert schema["$id"].endswith("/schema/announcement.schema.json")
