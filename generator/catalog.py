@@ -31,14 +31,8 @@ from generator.text import fold_to_latin
 record = dataclass(frozen=True, slots=True)
 
 
-class CurrentStatus(StrEnum):
-    """A certification's status as of the build date."""
-
-    CERTIFIED = "certified"
-    PROVISIONAL = "provisional"
-    SUSPENDED = "suspended"
-    WITHDRAWN = "withdrawn"
-    EXPIRED = "expired"
+# A certification's status as of the build date: as announced, or expired.
+CurrentStatus = StrEnum("CurrentStatus", {**{status.name: status.value for status in Status}, "EXPIRED": "expired"})
 
 
 def current_status(certification: Certification, as_of: date) -> CurrentStatus:
