@@ -33,7 +33,7 @@ ACTIVITIES = ["aluminium smelting", "casting", "extrusion", "rolling", "alumina 
 
 def write_register(root: Path, count: int) -> Path:
     content = root / "content"
-    shutil.copytree(PROJECT / "content", content, ignore=shutil.ignore_patterns("certifications"))
+    shutil.copytree(PROJECT / "content", content, ignore=shutil.ignore_patterns("certifications", "entities"))
     (content / "certifications").mkdir()
     criteria = {
         "asi-ps-v3": ["1.3a-e", "2.1a-f", "3.2", "4.1a", "5.1a-b", "5.2b", "5.3a-e", "6.5a-c", "9.1a-d", "9.7a-h", "11.1b-e"],
