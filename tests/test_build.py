@@ -45,6 +45,15 @@ def test_embargoed_announcement_appears_nowhere_before_its_date(content, certsit
     assert "1 announcements" in home.find("ul", class_="counts").get_text(" ", strip=True)
 
 
+def test_an_entity_page_does_not_reveal_its_embargoed_certification(content, certsite, tmp_path):
+    content.announce("2024-03-01-acme-recertified.md", announcement(**{"date: 2024-01-10": "date: 2024-03-01", "title: Acme Metals certified": "title: Acme Metals recertified"}))
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-02-29", "--no-search").code == 0
+    page = BeautifulSoup((site / "entities/acme-metals-ltd/index.html").read_text("utf-8"), "html.parser")
+    assert len(page.select("table.certifications tbody tr")) == 1
+    assert "recertified" not in all_text(site)
+
+
 def test_embargoed_announcement_is_published_on_its_date(content, certsite, tmp_path):
     add_future_and_draft(content)
     site = tmp_path / "site"
