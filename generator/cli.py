@@ -17,7 +17,7 @@ from generator.errors import BuildError, ContentError, Diagnostic, format_diagno
 from generator.countries import COUNTRY_NAMES
 from generator.json_schema import announcement_schema_json
 from generator.load import load_standards
-from generator.scaffold import AlreadyExists, NewAnnouncement, create
+from generator.scaffold import AlreadyExists, CannotWrite, NewAnnouncement, create
 from generator.serve import serve
 from generator.validate import SLUG, slugify
 
@@ -106,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _ask(value: str | None, prompt: str, option: str) -> str:
     """An option's value, asked for when it was not given and someone is at the keyboard."""
-    if value:
+    if value and value.strip():
+        if "\n" in value or "\r" in value:
+            raise _Usage(f"{option} must be one line")
         return value.strip()
     if not sys.stdin.isatty():
         raise _Usage(f"{option} is required (or run 'certsite new' in a terminal to be asked)")
@@ -127,6 +129,8 @@ def new_announcement(args: argparse.Namespace) -> int:
         country = _ask(args.country, "Country (ISO code, e.g. CN)", "--country").upper()
         if country not in COUNTRY_NAMES:
             raise _Usage(f"'{country}' is not an ISO 3166-1 alpha-2 country code, e.g. CN, NO, DE")
+        if not standards:
+            raise _Usage(f"{args.content}/standards/ has no standard files; is {args.content} the content folder?")
         known = ", ".join(sorted(standards))
         standard_id = _ask(args.standard, f"Standard ({known})", "--standard")
         if standard_id not in standards:
@@ -146,6 +150,9 @@ def new_announcement(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except AlreadyExists as error:
         print(f"certsite new: {error} exists already; edit it, or choose another --entity-slug or --date", file=sys.stderr)
+        return EXIT_FAILED
+    except CannotWrite as error:
+        print(f"certsite new: {error}", file=sys.stderr)
         return EXIT_FAILED
     print(f"Created {path}\nFill in the auditor and the announcement text, then run: certsite check")
     return EXIT_OK

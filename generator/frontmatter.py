@@ -40,7 +40,8 @@ _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029\ufeff\ufffe\uffff]")
+# Line ends were normalised to "\n" on reading, so any "\r" left is a stray one.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\x7f\x85\u2028\u2029\ufeff\ufffe\uffff]")
 
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
@@ -126,7 +127,12 @@ class _Builder:
                 (self.line_of(node), f"unsupported YAML tag {node.tag}", "write a plain value without a '!' tag")
             )
             return node.value
-        return self.loader.construct_object(node, deep=True)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, KeyError, OverflowError):  # e.g. "!!int abc", or 5,000 digits
+            kind = node.tag.rsplit(":", 1)[-1]
+            self.problems.append((self.line_of(node), f"'{node.value[:40]}' cannot be read as {kind}", "write it as plain text, without a '!!' tag"))
+            return node.value
 
 
 def parse_yaml(path: Path, text: str, first_line: int = 1) -> RawDocument | list[Diagnostic]:
@@ -183,7 +189,10 @@ def _yaml_error(path: Path, error: yaml.MarkedYAMLError, first_line: int, text: 
     mark = error.problem_mark or error.context_mark
     problem = error.problem or error.context or "the YAML cannot be read"
     started = error.context_mark
-    if mark is not None and started is not None and error.context and started.line < mark.line:
+    # Only an open bracket or quote is worth pointing back to; "while parsing a block
+    # mapping" would point at the first key of the file.
+    opened = error.context and ("flow" in error.context or "quoted" in error.context)
+    if mark is not None and started is not None and opened and started.line < mark.line:
         # An unclosed bracket or quote is noticed lines later; the mistake is where it began.
         problem = f"{error.context} that starts here: {problem} (line {mark.line + first_line})"
         mark = started
@@ -195,6 +204,8 @@ def _yaml_error(path: Path, error: yaml.MarkedYAMLError, first_line: int, text: 
         hint = "a value that contains ': ' must be quoted, e.g. title: \"Scope: smelting\""
     elif "\t" in offending or "tab" in problem:
         hint = "indent with spaces, not tabs"
+    elif "did not find expected key" in problem:
+        hint = "check the lines above for a quote or bracket that is opened but not closed, or a wrong indentation"
     elif "could not find expected ':'" in problem:
         hint = "each field needs 'key: value'; check the line above for a missing colon or quote"
     return Diagnostic(path, line, f"invalid YAML: {problem}", hint)

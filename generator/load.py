@@ -112,14 +112,20 @@ def load(content_dir: Path) -> Corpus:
         if (page := validate_page(doc, RESERVED_SLUGS, diagnostics)) is not None
     ]
     checked: list[tuple[RawDocument, Announcement]] = []
-    entity_slugs: set[str] = set()  # of every announcement that parsed, valid or not
-    for doc in _documents(_files(content_dir / "certifications", ".md", diagnostics), True, diagnostics):
-        entity_slugs.add(str(doc.data.get("entity_slug") or slugify(str(doc.data.get("entity") or ""))))
+    announcement_paths = _files(content_dir / "certifications", ".md", diagnostics)
+    documents = _documents(announcement_paths, True, diagnostics)
+    # Entity slugs of every announcement that parsed, valid or not; None when some file
+    # could not even be parsed, since its slug is then unknown.
+    entity_slugs: set[str] | None = set() if len(documents) == len(announcement_paths) else None
+    for doc in documents:
+        if entity_slugs is not None:
+            entity_slugs.add(str(doc.data.get("entity_slug") or slugify(str(doc.data.get("entity") or ""))))
         announcement = validate_announcement(doc, standards, diagnostics)
         if announcement is not None:
             checked.append((doc, announcement))
-    if not (content_dir / "certifications").is_dir():
-        diagnostics.append(Diagnostic(content_dir / "certifications", None, "the certifications/ folder is missing", f"is {content_dir} the content folder?"))
+    for folder in ("certifications", "standards"):
+        if not (content_dir / folder).is_dir():
+            diagnostics.append(Diagnostic(content_dir / folder, None, f"the {folder}/ folder is missing", f"is {content_dir} the content folder?"))
 
     diagnostics.extend(cross_check(checked, entities, pages, entity_slugs))
     if diagnostics or site is None:
@@ -155,13 +161,13 @@ def load_standards(content_dir: Path) -> dict[str, Standard]:
 
 
 def cross_check(
-    checked: list[tuple[RawDocument, Announcement]], entities: list[EntityProfile], pages: list[Page], entity_slugs: set[str]
+    checked: list[tuple[RawDocument, Announcement]], entities: list[EntityProfile], pages: list[Page], entity_slugs: set[str] | None
 ) -> list[Diagnostic]:
     """Rules that span files: certificate numbers, entity slugs, and addresses claimed twice.
 
-    ``entity_slugs`` holds the entity slug of every announcement file that could be
-    parsed, so that a profile is not reported as unused because its announcement has
-    an unrelated error.
+    ``entity_slugs`` holds the entity slug of every announcement file, valid or not, so
+    that a profile is not reported as unused because its announcement has an unrelated
+    error; it is ``None`` when a file could not be parsed, and the check is skipped.
     """
     diagnostics: list[Diagnostic] = []
 
@@ -197,7 +203,7 @@ def cross_check(
                     Diagnostic(doc.path, doc.line(("entity_slug",)), f"entity '{name}' shares the slug '{slug}' with differently named entities ({others})", f"if they are one company, list '{name}' under aliases: in content/entities/{slug}.yaml; otherwise give it its own entity_slug")
                 )
 
-    for entity in entities:
+    for entity in entities if entity_slugs is not None else ():
         if entity.slug not in entity_slugs:
             suggestion = close_match(entity.slug, sorted(entity_slugs))
             hint = f"did you mean {suggestion}.yaml?" if suggestion else "name the file after the entity_slug of its announcements"
@@ -208,7 +214,11 @@ def cross_check(
     for doc, announcement in checked:
         for index, alias in enumerate(announcement.aliases):
             section = alias.strip("/").split("/")[0]
-            if alias == "/" or (section in RESERVED_SLUGS and not _ANNOUNCEMENT_ADDRESS.match(alias)):
+            if any(part.endswith((".html", ".xml", ".txt", ".json")) for part in alias.split("/")):
+                diagnostics.append(
+                    Diagnostic(doc.path, doc.line(("aliases", index)), f"the alias {alias} names a file, not a page address", "write the page's folder address, e.g. /news/old-name/")
+                )
+            elif alias == "/" or (section in RESERVED_SLUGS and not _ANNOUNCEMENT_ADDRESS.match(alias)):
                 diagnostics.append(
                     Diagnostic(doc.path, doc.line(("aliases", index)), f"the alias {alias} lies in an address range the generator owns (/{section}/)", "aliases are earlier addresses of this announcement, e.g. /certifications/2024-01-10-old-name/ or /news/old-name/")
                 )

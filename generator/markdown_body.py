@@ -13,7 +13,7 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import markdown
 from markdown.extensions import Extension
@@ -44,21 +44,35 @@ def is_safe_link(address: str) -> bool:
     >>> is_safe_link("&#106;avascript:alert(1)")
     False
     """
-    candidate = _IGNORED_BY_BROWSERS.sub("", html.unescape(address))
-    try:
-        scheme = urlsplit(candidate).scheme.lower()
-    except ValueError:
+    parts = _as_browsers_read(address)
+    if parts is None:
         return False
-    if scheme:
-        return scheme in _SAFE_LINK_SCHEMES
+    if parts.scheme:
+        return parts.scheme.lower() in _SAFE_LINK_SCHEMES
     # No scheme: a relative address, unless a colon before any slash would make one.
-    return ":" not in candidate.split("/", 1)[0]
+    return ":" not in parts.path.split("/", 1)[0]
 
 
-def _is_local(address: str) -> bool:
-    candidate = _IGNORED_BY_BROWSERS.sub("", html.unescape(address))
-    parts = urlsplit(candidate)
-    return not parts.scheme and not parts.netloc and is_safe_link(address)
+def is_local(address: str) -> bool:
+    r"""Whether an address stays on this site, as a browser reads it.
+
+    >>> is_local("/static/logo.png"), is_local("logo.png")
+    (True, True)
+    >>> is_local("//evil.example/x.png"), is_local("/\\evil.example/x.png"), is_local("https://e.org/x.png")
+    (False, False, False)
+    """
+    parts = _as_browsers_read(address)
+    return parts is not None and not parts.scheme and not parts.netloc and is_safe_link(address)
+
+
+def _as_browsers_read(address: str) -> SplitResult | None:
+    """The address split as a browser would: entities decoded, ignored characters dropped,
+    and backslashes read as slashes (so "/\\host/x" names another host)."""
+    candidate = _IGNORED_BY_BROWSERS.sub("", html.unescape(address)).replace("\\", "/")
+    try:
+        return urlsplit(candidate)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: "https://[x"
+        return None
 
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -84,7 +98,7 @@ class _SafeTree(Treeprocessor):
             for index, element in enumerate(list(parent)):
                 if element.tag == "a" and not is_safe_link(element.get("href", "")):
                     element.attrib.pop("href", None)
-                elif element.tag == "img" and not _is_local(element.get("src", "")):
+                elif element.tag == "img" and not is_local(element.get("src", "")):
                     replacement = etree.Element("span")
                     replacement.text = element.get("alt", "")
                     replacement.tail = element.tail

@@ -27,6 +27,13 @@ def check_output_dir(output_dir: Path, sources: list[Path], workdir: Path) -> No
     The output may not be, contain or lie inside a source folder (content, templates),
     nor be or contain the working folder.
     """
+    try:
+        _check_output_dir(output_dir, sources, workdir)
+    except (OSError, RuntimeError) as error:  # a name too long, a symlink loop
+        raise BuildError(f"cannot use {output_dir} as the output folder: {error}") from error
+
+
+def _check_output_dir(output_dir: Path, sources: list[Path], workdir: Path) -> None:
     output_dir = output_dir.resolve()
     for folder in [*sources, workdir]:
         folder = folder.resolve()

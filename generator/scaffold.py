@@ -72,13 +72,21 @@ class AlreadyExists(Exception):
     """The announcement file is there already; ``new`` never overwrites."""
 
 
+class CannotWrite(Exception):
+    """The file could not be written (a missing or read-only folder, say)."""
+
+
 def create(certifications_dir: Path, new: NewAnnouncement, entity_slug: str) -> Path:
     """Write the new announcement file; raise ``AlreadyExists`` rather than overwrite."""
     path = certifications_dir / file_name(new, entity_slug)
-    certifications_dir.mkdir(parents=True, exist_ok=True)
     try:
+        certifications_dir.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8") as handle:  # "x": fail if it exists, atomically
             handle.write(announcement_text(new, entity_slug))
     except FileExistsError:
+        if not certifications_dir.is_dir():
+            raise CannotWrite(f"{certifications_dir} is not a folder") from None
         raise AlreadyExists(str(path)) from None
+    except OSError as error:
+        raise CannotWrite(f"cannot write {path}: {error.strerror}") from error
     return path

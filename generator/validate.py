@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from generator import schema
 from generator.countries import COUNTRY_NAMES
@@ -164,8 +164,8 @@ class _Reader:
         if spec.kind is Kind.DATE:
             return self.date(text, key_path)
         if spec.kind is Kind.HTTPS:
-            parts = urlsplit(text)
-            if parts.scheme != "https" or not parts.netloc:
+            parts = _split_address(text)
+            if parts is None or parts.scheme != "https" or not parts.netloc:
                 self.error(key_path, f"'{where}' must be an https:// address, not '{text}'", f"e.g. {spec.name}: {spec.example}")
                 return None
         if spec.kind is Kind.SLUG and not SLUG.match(text):
@@ -194,6 +194,13 @@ class _Reader:
         return None
 
 
+def _split_address(text: str) -> SplitResult | None:
+    try:
+        return urlsplit(text)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: "https://[x"
+        return None
+
+
 def _display(key_path: KeyPath) -> str:
     """``("certifications", 0, "standard")`` -> ``certifications[0].standard``."""
     text = ""
@@ -206,8 +213,13 @@ def validate_site(doc: RawDocument, diagnostics: list[Diagnostic]) -> Site | Non
     reader = _Reader(doc, diagnostics)
     values = reader.fields(doc.data, (), schema.SITE)
     corrections = values.get("corrections")
-    if corrections and urlsplit(corrections).scheme not in ("mailto", "https"):
+    parts = _split_address(corrections) if corrections else None
+    reachable = parts is not None and ((parts.scheme == "https" and parts.netloc) or (parts.scheme == "mailto" and parts.path))
+    if corrections and not reachable:
         reader.error(("corrections",), f"'corrections' must be a mailto: or https:// address, not '{corrections}'", "e.g. corrections: mailto:register@example.org")
+    base = _split_address(values.get("base_url") or "")
+    if base is not None and (base.query or base.fragment):
+        reader.error(("base_url",), "'base_url' must be the site's address without ? or #", "e.g. base_url: https://example.org/")
     if reader.failed:
         return None
     base_url = values["base_url"] if values["base_url"].endswith("/") else values["base_url"] + "/"
@@ -229,7 +241,7 @@ def validate_standard(doc: RawDocument, diagnostics: list[Diagnostic]) -> Standa
             continue
         fields = reader.fields(item, at, schema.PRINCIPLE)
         number = fields.get("number")
-        if number is not None and not number.isdigit():
+        if number is not None and not (number.isascii() and number.isdigit()):
             reader.error(at + ("number",), f"principle number '{number}' must be a whole number")
             continue
         if number is None or "title" not in fields:

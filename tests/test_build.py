@@ -113,7 +113,7 @@ def test_raw_html_and_script_links_in_markdown_never_reach_the_page(content, cer
     body = (
         "Certified.\n\n<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n"
         "[click](javascript:alert(1)) [also](JaVaScRiPt&#58;alert(1)) [fine](https://example.org/) "
-        "![tracker](https://tracker.example/pixel.png)\n"
+        "![tracker](https://tracker.example/pixel.png) ![sly](/\\tracker.example/pixel.png) ![odd](//[bad/x.png)\n"
     )
     content.announce("2024-01-10-acme-metals.md", announcement(**{"Acme Metals was certified against the test standard.\n": body}))
     site = tmp_path / "site"
@@ -181,6 +181,7 @@ def test_build_refuses_an_output_folder_it_would_destroy(content, certsite, tmp_
         (content.root / "site", "it lies inside"),
         (notes, "not built by certsite"),
         (tmp_path / "file.txt", "it is a file"),
+        (tmp_path / ("a" * 300), "cannot use"),
     ):
         run = certsite("build", "--content", content.root, "--output", output, "--no-search", "--as-of", "2024-06-01")
         assert run.code == 1 and reason in run.err, (output, run.err)

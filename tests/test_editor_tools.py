@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -54,6 +55,13 @@ def test_new_explains_what_is_missing_or_wrong(content, certsite, monkeypatch, a
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     run = certsite("new", "--content", content.root, *args)
     assert run.code == 2 and message in run.err
+
+
+def test_new_says_when_it_cannot_write(content, certsite):
+    shutil.rmtree(content.root / "certifications")
+    (content.root / "certifications").write_text("not a folder")
+    run = certsite("new", "--content", content.root, "--entity", "Acme", "--country", "NO", "--standard", "test-ps")
+    assert run.code == 1 and "certifications is not a folder" in run.err
 
 
 def test_new_takes_an_entity_slug_for_names_without_latin_letters(content, certsite):

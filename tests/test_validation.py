@@ -248,6 +248,11 @@ def test_annotations_for_github_actions(content, certsite, monkeypatch):
         pytest.param({"location:\n": "facilities: " + "[" * 3000 + "]" * 3000 + "\nlocation:\n"}, None, ("nested too deeply",), id="deep-nesting"),
         pytest.param({'minor: ["5.1a-b"]': 'minor: ["5.1a-b"'}, 12, ("flow sequence that starts here",), id="unclosed-bracket-is-reported-where-it-opens"),
         pytest.param({"    auditor: Example Certification\n": "    auditor: Example Certification\n    status: [certified]\n"}, 11, ("'certifications[0].status' must be text, not a list",), id="status-as-list"),
+        pytest.param({"    auditor: Example Certification\n": "    auditor: Example Certification\n    report: https://[x\n"}, 11, ("must be an https:// address",), id="unparseable-address"),
+        pytest.param({"location:\n": "capacity: !!int abc\nlocation:\n"}, 5, ("'abc' cannot be read as int", "without a '!!' tag"), id="explicit-yaml-tag"),
+        pytest.param({"location:\n": "capacity: " + "9" * 5000 + "\nlocation:\n"}, 5, ("cannot be read as int",), id="five-thousand-digits"),
+        pytest.param({"entity: Acme Metals Ltd.": "entity: Acme\rMetals"}, 4, ("invisible character U+000D",), id="stray-carriage-return"),
+        pytest.param({"title: Acme Metals certified": 'title: "Acme Metals certified'}, None, ("invalid YAML", "opened but not closed"), id="unclosed-double-quote"),
     ],
 )
 def test_odd_yaml_is_a_located_error_not_a_crash(content, certsite, replacements, line, fragments):
@@ -260,10 +265,19 @@ def test_odd_yaml_is_a_located_error_not_a_crash(content, certsite, replacements
     assert "unknown status 'None'" not in run.err
 
 
-@pytest.mark.parametrize("alias", ["/robots.txt/", "/404.html/", "/certifications/2027/", "/certifications/", "/search/"])
-def test_aliases_cannot_take_addresses_the_generator_owns_now_or_later(content, certsite, alias):
+@pytest.mark.parametrize(
+    ("alias", "message"),
+    [
+        ("/robots.txt/", "names a file"),
+        ("/about/index.html/", "names a file"),
+        ("/certifications/2027/", "lies in an address range the generator owns"),
+        ("/certifications/", "lies in an address range the generator owns"),
+        ("/search/", "lies in an address range the generator owns"),
+    ],
+)
+def test_aliases_cannot_take_addresses_the_generator_owns_now_or_later(content, certsite, alias, message):
     content.announce("2024-01-10-acme-metals.md", announcement(**{"date: 2024-01-10": f"date: 2024-01-10\naliases: [{alias}]"}))
-    assert_reported(certsite("check", "--content", content.root), f"{content.root}/{FILE}", 4, f"the alias {alias} lies in an address range the generator owns")
+    assert_reported(certsite("check", "--content", content.root), f"{content.root}/{FILE}", 4, f"the alias {alias} {message}")
 
 
 def test_a_broken_standard_is_reported_once_not_in_every_announcement(content, certsite):
@@ -277,6 +291,14 @@ def test_a_broken_standard_is_reported_once_not_in_every_announcement(content, c
 def test_a_misnamed_content_folder_is_an_error_not_a_silent_omission(content, certsite):
     content.write("certification/2024-05-16-new.md", ANNOUNCEMENT)
     assert_reported(certsite("check", "--content", content.root), f"{content.root}/certification", None, "unexpected folder in the content folder", "did you mean certifications?")
+
+
+def test_a_file_that_cannot_be_parsed_does_not_make_its_entity_profile_look_unused(content, certsite):
+    content.write("entities/acme-metals-ltd.yaml", "name: Acme Metals Ltd.\n")
+    content.announce("2024-01-10-acme-metals.md", announcement(**{"location:\n  city: Oslo\n": "location:\n\tcity: Oslo\n"}))
+    run = certsite("check", "--content", content.root)
+    assert run.code == 1 and "indent with spaces" in run.err
+    assert "no announcement has the entity slug" not in run.err
 
 
 def test_an_entity_profile_that_no_announcement_uses_is_reported(content, certsite):
