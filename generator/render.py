@@ -20,7 +20,7 @@ from generator import urls
 from generator.catalog import Catalog, current_status
 from generator.countries import COUNTRY_NAMES
 from generator.errors import BuildError
-from generator.model import Criterion, Standard
+from generator.model import Announcement, Criterion, Standard
 
 Outputs = dict[PurePosixPath, bytes]
 
@@ -107,6 +107,25 @@ def search_suffixes(name: str) -> str:
     return " ".join(parts)
 
 
+def search_filters(announcements: tuple[Announcement, ...], build_date: date, standards: dict[str, Standard]) -> list[tuple[str, str]]:
+    """The (filter, value) pairs a page offers the search page's filters, each once.
+
+    Pagefind counts every occurrence of a value, so a page with two certifications by
+    one auditor must name that auditor once, or the filter's count would be wrong.
+    """
+    pairs: set[tuple[str, str]] = set()
+    for a in announcements:
+        pairs.add(("year", str(a.date.year)))
+        pairs.add(("country", COUNTRY_NAMES.get(a.location.country, a.location.country)))
+        pairs.update(("activity", activity) for activity in a.activities)
+        for c in a.certifications:
+            standard = standards[c.standard_id]
+            pairs.add(("standard", f"{standard.name} {standard.version}"))
+            pairs.add(("auditor", c.auditor))
+            pairs.add(("status", current_status(c, build_date).value))
+    return sorted(pairs)
+
+
 def page_specs(catalog: Catalog) -> list[PageSpec]:
     """Every HTML page and feed of the site, with the data its template needs."""
     standards = {standard.id: standard for standard in catalog.standards}
@@ -150,9 +169,18 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
         spec(urls.year_url(year), "announcements.html", latest=items, years=years, year=year)
         for year, items in by_year.items()
     ]
-    specs += [spec(urls.announcement_url(a), "announcement.html", announcement=a) for a in catalog.announcements]
     specs += [
-        spec(urls.entity_url(entity.slug), "entity.html", entity=entity, findings=_entity_findings(entity, criteria))
+        spec(urls.announcement_url(a), "announcement.html", announcement=a, filters=search_filters((a,), catalog.build_date, standards))
+        for a in catalog.announcements
+    ]
+    specs += [
+        spec(
+            urls.entity_url(entity.slug),
+            "entity.html",
+            entity=entity,
+            findings=_entity_findings(entity, criteria),
+            filters=search_filters(entity.announcements, catalog.build_date, standards),
+        )
         for entity in catalog.entities
     ]
     specs += [

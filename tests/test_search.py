@@ -233,3 +233,19 @@ def test_a_chinese_language_register_finds_words_inside_sentences(tmp_path, brow
             page.goto(f"{url}/search/?q={word}")
             assert results(page) == ["/certifications/2025-10-01-hongda/"], word
         page.close()
+
+
+@pytest.mark.parametrize(("key", "value"), [("auditor", "Bureau Veritas Certification"), ("status", "certified"), ("year", "2024")])
+def test_a_filters_count_is_the_number_of_results_it_gives(page, key, value):
+    page.goto(f"/search/?{key}={value.replace(' ', '+')}")
+    found = results(page)
+    label = page.locator(f"input[name='{key}'][value='{value}'] + label").inner_text()
+    assert label.strip() == f"{value} ({len(found)})"
+
+
+def test_excerpts_keep_words_of_neighbouring_fields_apart(page):
+    page.goto("/search/?q=tonnes")
+    results(page)
+    text = page.locator("#search-results").inner_text()
+    assert re.search(r"Capacity (about|1\.3)", text), text
+    assert not re.search(r"Capacity(about|1\.3)", text)
