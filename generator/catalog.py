@@ -73,7 +73,8 @@ class Catalog:
     entities: tuple[EntityPage, ...]  # A-Z
     standards: tuple[Standard, ...]
     findings_by_criterion: dict[tuple[str, str], tuple[Finding, ...]]  # (standard id, number)
-    entities_by_standard: dict[str, tuple[EntityPage, ...]]
+    # Per standard, each entity with its newest certification against it, A-Z.
+    entities_by_standard: dict[str, tuple[tuple[EntityPage, Certification], ...]]
     pages: tuple[Page, ...]
     redirects: tuple[tuple[str, Announcement], ...]  # (old address, announcement now there)
 
@@ -116,11 +117,12 @@ def build_catalog(corpus: Corpus, build_date: date, include_drafts: bool = False
 
     by_entity: dict[str, list[Announcement]] = defaultdict(list)
     findings: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    standard_entities: dict[str, set[str]] = defaultdict(set)
+    newest_certification: dict[str, dict[str, Certification]] = defaultdict(dict)
     for announcement in published:
         by_entity[announcement.entity_slug].append(announcement)
         for certification in announcement.certifications:
-            standard_entities[certification.standard_id].add(announcement.entity_slug)
+            # Announcements come newest first, so the first one seen is the newest.
+            newest_certification[certification.standard_id].setdefault(announcement.entity_slug, certification)
             for nonconformance in certification.nonconformances:
                 key = (certification.standard_id, nonconformance.ref.criterion)
                 findings[key].append(Finding(announcement, certification, nonconformance))
@@ -134,8 +136,8 @@ def build_catalog(corpus: Corpus, build_date: date, include_drafts: bool = False
         standards=corpus.standards,
         findings_by_criterion={key: tuple(items) for key, items in sorted(findings.items())},
         entities_by_standard={
-            standard_id: tuple(entity for entity in entities if entity.slug in slugs)
-            for standard_id, slugs in sorted(standard_entities.items())
+            standard_id: tuple((entity, by_entity_slug[entity.slug]) for entity in entities if entity.slug in by_entity_slug)
+            for standard_id, by_entity_slug in sorted(newest_certification.items())
         },
         pages=tuple(sorted(corpus.pages, key=lambda p: p.slug)),
         redirects=tuple(sorted(((alias, a) for a in published for alias in a.aliases), key=lambda pair: pair[0])),

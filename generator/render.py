@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 from generator import urls
-from generator.catalog import Catalog, current_status
+from generator.catalog import Catalog, CurrentStatus, current_status
 from generator.countries import COUNTRY_NAMES
 from generator.errors import BuildError
 from generator.model import Announcement, Criterion, Standard
@@ -25,6 +25,7 @@ from generator.model import Announcement, Criterion, Standard
 Outputs = dict[PurePosixPath, bytes]
 
 FEED_SIZE = 50
+IN_FORCE = (CurrentStatus.CERTIFIED, CurrentStatus.PROVISIONAL)
 HOME_SIZE = 10
 ARCHIVE_LATEST = 50
 
@@ -161,7 +162,15 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
         spec(urls.ANNOUNCEMENTS, "announcements.html", latest=catalog.announcements[:ARCHIVE_LATEST], years=years, year=None),
         spec(urls.ENTITIES, "entities.html", groups=_by_initial(catalog)),
         spec(urls.CRITERIA, "criteria.html", finding_counts=finding_counts),
-        spec(urls.STANDARDS, "standards.html", entities_by_standard=catalog.entities_by_standard),
+        spec(
+            urls.STANDARDS,
+            "standards.html",
+            entities_by_standard=catalog.entities_by_standard,
+            in_force={
+                standard_id: sum(current_status(c, catalog.build_date) in IN_FORCE for _, c in pairs)
+                for standard_id, pairs in catalog.entities_by_standard.items()
+            },
+        ),
         spec(urls.SEARCH, "search.html"),
         spec(urls.NOT_FOUND, "404.html"),
     ]

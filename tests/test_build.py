@@ -237,3 +237,16 @@ def test_output_does_not_depend_on_python_hash_seeds(tmp_path):
         )
         digests.append(tree_digest(output))
     assert digests[0] == digests[1]
+
+
+def test_a_withdrawn_certification_is_not_counted_as_in_force(content, certsite, tmp_path):
+    cert = "    auditor: Example Certification\n"
+    content.announce("2024-01-10-acme-metals.md", announcement(**{cert: cert + "    status: withdrawn\n"}))
+    content.announce("2024-02-01-beta.md", announcement(**{"date: 2024-01-10": "date: 2024-02-01", "entity: Acme Metals Ltd.": "entity: Beta Alloys"}))
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
+    standard = BeautifulSoup((site / "standards/test-ps/index.html").read_text("utf-8"), "html.parser")
+    statuses = {row.th.get_text(strip=True): row.td.get_text(strip=True) for row in standard.select("table.entities tbody tr")}
+    assert statuses == {"Acme Metals Ltd.": "withdrawn", "Beta Alloys": "certified"}
+    index = BeautifulSoup((site / "standards/index.html").read_text("utf-8"), "html.parser")
+    assert [td.get_text(strip=True) for td in index.select("tbody tr td")][1:] == ["2", "1"]

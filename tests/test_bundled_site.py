@@ -77,7 +77,7 @@ def test_home_page_shows_latest_announcements_and_counts(bundled_site):
     titles = [a.get_text(strip=True) for a in page.select("ol.listing h3 a")]
     assert len(titles) == 4 and "Shandong" in titles[0]  # newest first
     counts = page.find("ul", class_="counts").get_text(" ", strip=True)
-    assert "4 announcements" in counts and "4 certified entities" in counts and "20 non-conformances" in counts
+    assert "4 announcements" in counts and "4 entities" in counts and "20 non-conformances" in counts
 
 
 def test_every_page_footer_gives_the_data_date_and_how_to_report_a_mistake(bundled_site):
