@@ -58,7 +58,6 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
         sorted_criteria=sorted_criteria,
     )
     env.filters["long_date"] = long_date
-    env.filters["clauses"] = clause_text
     env.filters["search_suffixes"] = search_suffixes
     return env
 
@@ -70,17 +69,6 @@ def long_date(value: date) -> str:
     '10 January 2024'
     """
     return f"{value.day} {value:%B %Y}"
-
-
-def clause_text(clauses: tuple[str, ...]) -> str:
-    """Clause letters as a phrase.
-
-    >>> clause_text(("a", "b", "c")), clause_text(("b",)), clause_text(())
-    ('clauses a, b, c', 'clause b', '')
-    """
-    if not clauses:
-        return ""
-    return ("clause " if len(clauses) == 1 else "clauses ") + ", ".join(clauses)
 
 
 _UNSPACED_SCRIPTS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
