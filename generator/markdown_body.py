@@ -82,8 +82,9 @@ class _SafeTree(Treeprocessor):
     """Drops unsafe link targets and third-party images, ranks headings under the page's
     own, and records the first paragraph.
 
-    A page has one h1, its title; so the body's highest heading becomes h2 whether the
-    editor wrote it with # or ###, and the others keep their distance from it.
+    A page has one h1, its title; so the body's highest heading becomes the level the
+    page asks for (h2, or h3 under a heading of its own) whether the editor wrote it
+    with # or ###, and the others keep their distance from it.
     """
 
     def run(self, root: etree.Element) -> None:
@@ -91,7 +92,7 @@ class _SafeTree(Treeprocessor):
         self.md.first_paragraph = "".join(first.itertext()).strip() if first is not None else ""
         headings = [element for element in root.iter() if element.tag in _HEADINGS]
         if headings:
-            shift = 2 - min(int(h.tag[1]) for h in headings)
+            shift = self.md.top_heading - min(int(h.tag[1]) for h in headings)
             for heading in headings:
                 heading.tag = f"h{min(6, int(heading.tag[1]) + shift)}"
         for parent in root.iter():
@@ -121,10 +122,14 @@ def _converter() -> markdown.Markdown:
     return markdown.Markdown(extensions=[*EXTENSIONS, _NoRawHtml()], output_format="html")
 
 
-def render_markdown(text: str) -> RenderedMarkdown:
-    """Convert Markdown to safe HTML and extract the first paragraph's text."""
+def render_markdown(text: str, top_heading: int = 2) -> RenderedMarkdown:
+    """Convert Markdown to safe HTML and extract the first paragraph's text.
+
+    The body's highest heading becomes ``h<top_heading>``.
+    """
     converter = _converter()
     converter.reset()
+    converter.top_heading = top_heading
     converter.first_paragraph = ""  # convert() skips the tree processors for an empty text
     body = converter.convert(text)
     return RenderedMarkdown(body, getattr(converter, "first_paragraph", ""))

@@ -59,6 +59,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     )
     env.filters["long_date"] = long_date
     env.filters["search_suffixes"] = search_suffixes
+    env.filters["script_language"] = script_language
     return env
 
 
@@ -72,6 +73,22 @@ def long_date(value: date) -> str:
 
 
 _UNSPACED_SCRIPTS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+
+
+def script_language(text: str) -> str:
+    """A language for text in Chinese, Japanese or Korean script, so that screen readers
+    switch voice; "" for anything else (the page's language applies).
+
+    >>> script_language("包头铝业"), script_language("トヨタ"), script_language("현대"), script_language("Baotou")
+    ('zh', 'ja', 'ko', '')
+    """
+    if re.search("[\u3040-\u30ff]", text):
+        return "ja"
+    if re.search("[\uac00-\ud7af]", text):
+        return "ko"
+    if re.search("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]", text):
+        return "zh"
+    return ""
 
 
 def search_suffixes(name: str) -> str:

@@ -309,7 +309,7 @@ def validate_announcement(doc: RawDocument, standards: Mapping[str, Standard | N
     for index, alias in enumerate(aliases):
         if not re.match(r"^/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)+$", alias):
             reader.error(("aliases", index), f"alias '{alias}' is not a site address", "write a path that starts and ends with '/', e.g. /news/baotou-certified/")
-    body = render_markdown(doc.body)
+    body = render_markdown(doc.body, top_heading=3)  # under the page's "The announcement"
     summary = values.get("summary") or body.first_paragraph
     if not summary and values.get("title"):
         reader.file_error("the announcement has no text", "write it below the closing '---' (its first paragraph is the summary), or add summary:", line=doc.body_line)

@@ -224,7 +224,8 @@ def test_headings_in_a_body_rank_below_the_page_title(content, certsite, tmp_pat
     assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
     page = BeautifulSoup((site / "certifications/2024-01-10-acme-metals/index.html").read_text("utf-8"), "html.parser")
     assert len(page.find_all("h1")) == 1
-    assert [h.name for h in page.select("section.body h2, section.body h3")] == ["h2", "h3"]
+    assert [h.get_text() for h in page.select("section.body h2")] == ["The announcement"]
+    assert [h.name for h in page.select("section.body h3, section.body h4")] == ["h3", "h4"]
 
 
 def test_output_does_not_depend_on_python_hash_seeds(tmp_path):

@@ -175,3 +175,17 @@ def test_every_page_passes_the_nu_html_checker(bundled_site):
     pages = sorted(str(p) for p in bundled_site.root.rglob("*.html") if "pagefind" not in p.parts)
     result = subprocess.run([java, "-jar", str(jar), "--errors-only", *pages], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_navigation_marks_the_current_page_and_the_current_section_differently(bundled_site):
+    def current(url: str) -> dict[str, str]:
+        nav = bundled_site.soup(url).find("nav", attrs={"aria-label": "Main"})
+        return {a.get_text(): a["aria-current"] for a in nav.find_all("a", attrs={"aria-current": True})}
+
+    assert current("/entities/") == {"Entities A–Z": "page"}
+    assert current(BAOTOU) == {"Entities A–Z": "true"}
+
+
+def test_chinese_names_carry_their_language_for_screen_readers(bundled_site):
+    alias = bundled_site.soup(BAOTOU).find(string="包头铝业有限公司").parent
+    assert alias.name == "span" and alias["lang"] == "zh"

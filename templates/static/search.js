@@ -123,7 +123,7 @@ function renderResult(data) {
   const item = element("li", "search-result");
   const heading = element("h2");
   heading.append(Object.assign(element("a", null, data.meta.title), { href: data.url }));
-  const facts = [data.meta.entity !== data.meta.title ? data.meta.entity : null, data.meta.date, data.meta.location, ...(data.filters.standard || [])];
+  const facts = [data.meta.kind, data.meta.entity !== data.meta.title ? data.meta.entity : null, data.meta.date, data.meta.location, ...(data.filters.standard || [])];
   const meta = element("p", "meta", facts.filter(Boolean).join(" · "));
   const excerpt = element("p", "excerpt");
   // Pagefind's excerpt is our own escaped page text with <mark> around the matches.
