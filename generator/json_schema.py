@@ -17,8 +17,8 @@ from generator.schema import Field, Kind
 
 SCHEMA_ID = "https://certsite.netlify.app/schema/announcement.schema.json"
 
-_DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-_CRITERION = {"type": "string", "pattern": r"^\d+\.\d+(?:[a-z](?:-[a-z])?)(?:,[a-z](?:-[a-z])?)*$|^\d+\.\d+$"}
+_DATE = {"type": "string", "pattern": schema.DATE_PATTERN}
+_CRITERION = {"type": "string", "pattern": schema.CRITERION_REF_PATTERN}
 
 
 def _scalar(field: Field) -> dict[str, Any]:
@@ -31,7 +31,7 @@ def _scalar(field: Field) -> dict[str, Any]:
     if field.kind is Kind.HTTPS:
         return {"type": "string", "pattern": "^https://"}
     if field.kind is Kind.SLUG:
-        return {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$"}
+        return {"type": "string", "pattern": schema.SLUG_PATTERN}
     return {"type": "string"}
 
 

@@ -1,8 +1,8 @@
 """The content contract, declared once: every field of every kind of content file.
 
 ``validate`` checks files against these tables (an unknown key is an error, with the
-closest known one as a hint), and the editor's guide and the JSON Schema are written
-from the same tables, so the three cannot drift apart.
+closest known one as a hint) and the JSON Schema is written from them; a test holds
+the hand-written editor's guide to mentioning every field.
 """
 
 from __future__ import annotations
@@ -11,6 +11,15 @@ from dataclasses import dataclass
 from enum import Enum
 
 from generator.model import Status
+
+
+# The text rules, shared by validation and the JSON Schema. [0-9], not \d: in Python
+# \d also matches other scripts' digits, which JSON Schema tools would reject.
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+CRITERION_NUMBER_PATTERN = r"^([0-9]+)\.([0-9]+)$"
+# <principle>.<criterion>, then optional clause letters and ranges: 5.1, 5.2b, 1.3a-e, 2.1a,c-d
+CRITERION_REF_PATTERN = r"^([0-9]+\.[0-9]+)((?:[a-z](?:-[a-z])?)(?:,[a-z](?:-[a-z])?)*)?$"
 
 
 class Kind(Enum):

@@ -38,11 +38,11 @@ from generator.model import (
 from generator.schema import Field, Kind
 from generator.text import fold_to_latin
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-ANNOUNCEMENT_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.md$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CRITERION_NUMBER = re.compile(r"^(\d+)\.(\d+)$")
-_CRITERION_REF = re.compile(r"^(\d+\.\d+)((?:[a-z](?:-[a-z])?)(?:,[a-z](?:-[a-z])?)*)?$")
+SLUG = re.compile(schema.SLUG_PATTERN)
+ANNOUNCEMENT_FILE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})-(.+)\.md$")
+_DATE = re.compile(schema.DATE_PATTERN)
+_CRITERION_NUMBER = re.compile(schema.CRITERION_NUMBER_PATTERN)
+_CRITERION_REF = re.compile(schema.CRITERION_REF_PATTERN)
 
 
 class CriterionRefError(ValueError):

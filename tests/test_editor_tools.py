@@ -10,6 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
+from generator import schema
+
 from conftest import BUNDLED_CONTENT, PROJECT
 
 COMMITTED_SCHEMA = PROJECT / "schema/announcement.schema.json"
@@ -99,3 +101,11 @@ def test_every_build_publishes_the_schema_at_its_id(bundled_site):
     schema = json.loads((bundled_site.root / "schema/announcement.schema.json").read_text("utf-8"))
     assert schema == json.loads(COMMITTED_SCHEMA.read_text("utf-8"))
     assert schema["$id"].endswith("/schema/announcement.schema.json")
+
+
+def test_the_editors_guide_documents_every_field_of_the_contract():
+    guide = (PROJECT / "docs/editing.md").read_text("utf-8")
+    for table in (schema.ANNOUNCEMENT, schema.LOCATION, schema.CERTIFICATION, schema.NONCONFORMANCES, schema.FINDING,
+                  schema.STANDARD, schema.PRINCIPLE, schema.CRITERION, schema.ENTITY, schema.PAGE, schema.SITE):
+        for name in table:
+            assert f"`{name}`" in guide, f"docs/editing.md does not mention the field `{name}`"
