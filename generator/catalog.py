@@ -10,7 +10,6 @@ announcements, so rendering never scans the corpus.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -25,10 +24,10 @@ from generator.model import (
     Site,
     Standard,
     Status,
+    record,
 )
 from generator.text import fold_to_latin
 
-record = dataclass(frozen=True, slots=True)
 
 
 # A certification's status as of the build date: as announced, or expired.

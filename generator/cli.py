@@ -13,8 +13,8 @@ from datetime import date
 from pathlib import Path
 
 from generator.build import BuildOptions, build, check
-from generator.errors import BuildError, ContentError, Diagnostic, format_diagnostic
 from generator.countries import COUNTRY_NAMES
+from generator.errors import BuildError, ContentError, Diagnostic, format_diagnostic
 from generator.json_schema import announcement_schema_json
 from generator.load import load_standards
 from generator.scaffold import AlreadyExists, CannotWrite, NewAnnouncement, create

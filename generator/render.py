@@ -17,10 +17,10 @@ from typing import Any
 import jinja2
 
 from generator import urls
-from generator.catalog import Catalog, CurrentStatus, current_status
+from generator.catalog import Catalog, CurrentStatus, EntityPage, current_status
 from generator.countries import COUNTRY_NAMES
 from generator.errors import BuildError
-from generator.model import Announcement, Criterion, Standard
+from generator.model import Announcement, Certification, Criterion, Nonconformance, Standard
 
 Outputs = dict[PurePosixPath, bytes]
 
@@ -147,7 +147,7 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
     def spec(url: str, template: str, **context: Any) -> PageSpec:
         return PageSpec(url, template, {**shared, "url": url, **context})
 
-    by_year: dict[int, list[Any]] = defaultdict(list)
+    by_year: dict[int, list[Announcement]] = defaultdict(list)
     for announcement in catalog.announcements:  # newest first, so years come out descending
         by_year[announcement.date.year].append(announcement)
     years = [(year, len(items)) for year, items in by_year.items()]
@@ -219,16 +219,19 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
     return specs
 
 
-def _by_initial(catalog: Catalog) -> list[tuple[str, list[Any]]]:
-    groups: dict[str, list[Any]] = defaultdict(list)
+def _by_initial(catalog: Catalog) -> list[tuple[str, list[EntityPage]]]:
+    groups: dict[str, list[EntityPage]] = defaultdict(list)
     for entity in catalog.entities:  # already A-Z, so each group stays sorted
         groups[entity.initial].append(entity)
     return list(groups.items())
 
 
-def _entity_findings(entity: Any, criteria: dict[tuple[str, str], Criterion]) -> list[tuple[Criterion, list[tuple[Any, Any, Any]]]]:
+EntityFinding = tuple[Announcement, Certification, Nonconformance]
+
+
+def _entity_findings(entity: EntityPage, criteria: dict[tuple[str, str], Criterion]) -> list[tuple[Criterion, list[EntityFinding]]]:
     """The entity's findings grouped by criterion, in standard and criterion order."""
-    grouped: dict[tuple[str, str], list[tuple[Any, Any, Any]]] = defaultdict(list)
+    grouped: dict[tuple[str, str], list[EntityFinding]] = defaultdict(list)
     for announcement in entity.announcements:
         for certification in announcement.certifications:
             for nonconformance in certification.nonconformances:
