@@ -9,8 +9,9 @@ announcements, so rendering never scans the corpus.
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from generator.model import (
@@ -24,44 +25,175 @@ from generator.model import (
     Site,
     Standard,
     Status,
+    Validity,
     record,
 )
 from generator.text import fold_to_latin
 
 
 
-# A certification's status as of the build date: as announced, or expired.
-CurrentStatus = StrEnum("CurrentStatus", {**{status.name: status.value for status in Status}, "EXPIRED": "expired"})
+class CurrentStatus(StrEnum):
+    """A certification's status as of the build date (the content format's order of rules)."""
+
+    CERTIFIED = "certified"
+    PROVISIONAL = "provisional"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"
+    EXPIRED = "expired"
 
 
-def current_status(certification: Certification, as_of: date) -> CurrentStatus:
-    """Suspension and withdrawal outrank expiry; otherwise a passed ``valid_until`` means expired."""
+IN_FORCE = frozenset({CurrentStatus.CERTIFIED, CurrentStatus.PROVISIONAL})
+# Findings of an ended certification are history: nobody follows them up any more.
+ENDED = frozenset({CurrentStatus.SUPERSEDED, CurrentStatus.EXPIRED})
+
+
+@record
+class Standing:
+    """One certification as the register states it on the build date."""
+
+    announcement: Announcement
+    position: int  # 1-based place in its announcement, for the permanent anchor #certification-N
+    certification: Certification
+    status: CurrentStatus
+    valid_until: date | None  # announced, or derived from the standard's validity period
+    until_derived: bool
+    superseded_by: Announcement | None  # the next announcement for the same entity, standard and facilities
+
+    @property
+    def in_force(self) -> bool:
+        return self.status in IN_FORCE
+
+    @property
+    def ended(self) -> bool:
+        return self.status in ENDED
+
+    def is_open(self, nonconformance: Nonconformance) -> bool:
+        return nonconformance.closed is None and not self.ended
+
+    @property
+    def open_findings(self) -> int:
+        return sum(self.is_open(n) for n in self.certification.nonconformances)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day when it is shorter.
+
+    >>> add_months(date(2021, 3, 1), 36), add_months(date(2024, 1, 31), 1), add_months(date(2023, 11, 30), 3)
+    (datetime.date(2024, 3, 1), datetime.date(2024, 2, 29), datetime.date(2024, 2, 29))
+    """
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def end_date(certification: Certification, announced: date, validity: Validity) -> tuple[date | None, bool]:
+    """The last day of validity and whether it was derived: ``valid_until`` as announced, else
+    the standard's period counted from ``valid_from`` (or the announcement date), else none.
+
+    >>> from generator.model import Validity
+    >>> end_date(_example(), date(2021, 3, 1), Validity(36, 12))
+    (datetime.date(2024, 2, 29), True)
+    >>> end_date(_example(status=Status.PROVISIONAL, valid_from=date(2024, 5, 1)), date(2024, 6, 1), Validity(36, 12))
+    (datetime.date(2025, 4, 30), True)
+    >>> end_date(_example(valid_until=date(2027, 1, 9)), date(2024, 1, 10), Validity(36, 12))
+    (datetime.date(2027, 1, 9), False)
+    >>> end_date(_example(), date(2024, 1, 10), Validity())
+    (None, False)
+    """
+    if certification.valid_until is not None:
+        return certification.valid_until, False
+    months = validity.months(certification.status)
+    if months is None:
+        return None, False
+    start = certification.valid_from or announced
+    return add_months(start, months) - timedelta(days=1), True
+
+
+def _example(**fields: object) -> Certification:
+    """A certification for the doctests above."""
+    values: dict[str, object] = dict(standard_id="s", edition=None, auditor="a", certificate=None, scope=None, status=Status.CERTIFIED, valid_from=None, valid_until=None, report=None, nonconformances=())
+    return Certification(**{**values, **fields})  # type: ignore[arg-type]
+
+
+def _standings(published: list[Announcement], standards: dict[str, Standard], as_of: date) -> dict[str, tuple[Standing, ...]]:
+    """Every published certification's standing, by announcement slug.
+
+    A later announcement for the same entity, standard and facilities supersedes an
+    earlier one, whatever it announces: the newest word on a certificate is the one
+    that counts. Only published announcements take part, so an embargoed renewal
+    supersedes nothing until its day.
+    """
+    successor: dict[tuple[str, int], Announcement] = {}
+    lineage: dict[tuple[str, str, frozenset[str]], list[tuple[Announcement, int]]] = defaultdict(list)
+    for announcement in reversed(published):  # oldest first
+        for position, certification in enumerate(announcement.certifications, start=1):
+            lineage[(announcement.entity_slug, certification.standard_id, frozenset(announcement.facilities))].append((announcement, position))
+    for entries in lineage.values():
+        # Newest first; ``later`` is an announcement of the nearest strictly later date,
+        # so two announcements of one day never supersede each other.
+        later: Announcement | None = None
+        day: date | None = None
+        first_of_day: Announcement | None = None
+        for announcement, position in reversed(entries):
+            if announcement.date != day:
+                later, day, first_of_day = first_of_day, announcement.date, announcement
+            if later is not None:
+                successor[(announcement.slug, position)] = later
+    standings = {}
+    for announcement in published:
+        items = []
+        for position, certification in enumerate(announcement.certifications, start=1):
+            until, derived = end_date(certification, announcement.date, standards[certification.standard_id].validity)
+            superseded_by = successor.get((announcement.slug, position))
+            items.append(Standing(announcement, position, certification, _status(certification, superseded_by, until, as_of), until, derived, superseded_by))
+        standings[announcement.slug] = tuple(items)
+    return standings
+
+
+def _status(certification: Certification, superseded_by: Announcement | None, until: date | None, as_of: date) -> CurrentStatus:
+    """In the content format's order: suspended or withdrawn as announced, superseded, expired, as announced."""
     if certification.status in (Status.SUSPENDED, Status.WITHDRAWN):
         return CurrentStatus(certification.status.value)
-    if certification.valid_until is not None and certification.valid_until < as_of:
+    if superseded_by is not None:
+        return CurrentStatus.SUPERSEDED
+    if until is not None and until < as_of:
         return CurrentStatus.EXPIRED
     return CurrentStatus(certification.status.value)
 
 
 @record
 class Finding:
-    announcement: Announcement
-    certification: Certification
+    standing: Standing
     nonconformance: Nonconformance
+
+    @property
+    def announcement(self) -> Announcement:
+        return self.standing.announcement
+
+    @property
+    def is_open(self) -> bool:
+        return self.standing.is_open(self.nonconformance)
 
 
 @record
 class EntityPage:
     slug: str
     name: str
-    aliases: tuple[str, ...]
+    aliases: tuple[str, ...]  # the profile's other names, then every other name announced
     group: str | None
     profile: EntityProfile | None
     announcements: tuple[Announcement, ...]  # newest first
+    certifications: tuple[Standing, ...]  # every certification, newest first: the history
+    current: tuple[Standing, ...]  # those not superseded, by standard: the answer at a glance
 
     @property
     def initial(self) -> str:
         return index_initial(self.name)
+
+    @property
+    def newest(self) -> Announcement:
+        return self.announcements[0]
 
 
 @record
@@ -69,11 +201,12 @@ class Catalog:
     site: Site
     build_date: date
     announcements: tuple[Announcement, ...]  # published only, newest first
+    standings: dict[str, tuple[Standing, ...]]  # by announcement slug, in the announcement's order
     entities: tuple[EntityPage, ...]  # A-Z
     standards: tuple[Standard, ...]
     findings_by_criterion: dict[tuple[str, str], tuple[Finding, ...]]  # (standard id, number)
     # Per standard, each entity with its newest certification against it, A-Z.
-    entities_by_standard: dict[str, tuple[tuple[EntityPage, Certification], ...]]
+    entities_by_standard: dict[str, tuple[tuple[EntityPage, Standing], ...]]
     pages: tuple[Page, ...]
     redirects: tuple[tuple[str, Announcement], ...]  # (old address, announcement now there)
 
@@ -113,40 +246,51 @@ def build_catalog(corpus: Corpus, build_date: date, include_drafts: bool = False
         key=_newest_first,
     )
     profiles = {profile.slug: profile for profile in corpus.entities}
+    standards = {standard.id: standard for standard in corpus.standards}
+    standings = _standings(published, standards, build_date)
 
     by_entity: dict[str, list[Announcement]] = defaultdict(list)
     findings: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    newest_certification: dict[str, dict[str, Certification]] = defaultdict(dict)
+    newest_standing: dict[str, dict[str, Standing]] = defaultdict(dict)
     for announcement in published:
         by_entity[announcement.entity_slug].append(announcement)
-        for certification in announcement.certifications:
+        for standing in standings[announcement.slug]:
             # Announcements come newest first, so the first one seen is the newest.
-            newest_certification[certification.standard_id].setdefault(announcement.entity_slug, certification)
-            for nonconformance in certification.nonconformances:
-                key = (certification.standard_id, nonconformance.ref.criterion)
-                findings[key].append(Finding(announcement, certification, nonconformance))
+            newest_standing[standing.certification.standard_id].setdefault(announcement.entity_slug, standing)
+            for nonconformance in standing.certification.nonconformances:
+                key = (standing.certification.standard_id, nonconformance.ref.criterion)
+                findings[key].append(Finding(standing, nonconformance))
 
-    entities = sorted((_entity_page(slug, items, profiles.get(slug)) for slug, items in by_entity.items()), key=lambda e: (name_sort_key(e.name), e.slug))
+    entities = sorted(
+        (_entity_page(slug, items, profiles.get(slug), standings) for slug, items in by_entity.items()),
+        key=lambda e: (name_sort_key(e.name), e.slug),
+    )
     return Catalog(
         site=corpus.site,
         build_date=build_date,
         announcements=tuple(published),
+        standings=standings,
         entities=tuple(entities),
         standards=corpus.standards,
         findings_by_criterion={key: tuple(items) for key, items in sorted(findings.items())},
         entities_by_standard={
             standard_id: tuple((entity, by_entity_slug[entity.slug]) for entity in entities if entity.slug in by_entity_slug)
-            for standard_id, by_entity_slug in sorted(newest_certification.items())
+            for standard_id, by_entity_slug in sorted(newest_standing.items())
         },
         pages=tuple(sorted(corpus.pages, key=lambda p: p.slug)),
         redirects=tuple(sorted(((alias, a) for a in published for alias in a.aliases), key=lambda pair: pair[0])),
     )
 
 
-def _entity_page(slug: str, announcements: list[Announcement], profile: EntityProfile | None) -> EntityPage:
+def _entity_page(
+    slug: str, announcements: list[Announcement], profile: EntityProfile | None, standings: dict[str, tuple[Standing, ...]]
+) -> EntityPage:
     newest = announcements[0]  # already newest first
     names_used = sorted({a.entity for a in announcements} - {profile.name if profile else newest.entity}, key=name_sort_key)
+    history = tuple(standing for a in announcements for standing in standings[a.slug])
+    # Standards in the order the register lists them (by id), newest certification first within each.
+    current = tuple(sorted((s for s in history if s.superseded_by is None), key=lambda s: s.certification.standard_id))
     if profile is not None:
         aliases = tuple(dict.fromkeys([*profile.aliases, *names_used]))
-        return EntityPage(slug, profile.name, aliases, profile.group or newest.group, profile, tuple(announcements))
-    return EntityPage(slug, newest.entity, tuple(names_used), newest.group, None, tuple(announcements))
+        return EntityPage(slug, profile.name, aliases, profile.group or newest.group, profile, tuple(announcements), history, current)
+    return EntityPage(slug, newest.entity, tuple(names_used), newest.group, None, tuple(announcements), history, current)

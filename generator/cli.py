@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -45,6 +46,7 @@ def make_parser() -> argparse.ArgumentParser:
         command.add_argument("--content", type=Path, default=Path("content"), metavar="DIR", help="content folder (default: content/)")
         command.add_argument("--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD", help="the date the build treats as today, for embargoes and expiry (default: today)")
         command.add_argument("--drafts", action="store_true", help="include announcements marked draft: true")
+        command.add_argument("--strict", action="store_true", help="fail on warnings too (no end date, one entity page under several names or countries)")
 
     build_command = commands.add_parser("build", help="validate the content and write the site")
     content_options(build_command)
@@ -78,21 +80,23 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if args.command == "new":
         return new_announcement(args)
-    options = BuildOptions(args.content, args.as_of or date.today(), args.drafts)
+    options = BuildOptions(args.content, args.as_of or date.today(), args.drafts, strict=args.strict)
     try:
         if args.command == "serve":
             serve(options, args.port, with_search=not args.no_search, log=lambda text: print(text, flush=True))
             return EXIT_OK
         if args.command == "check":
             result = check(options)
-            print(f"{args.content}: valid; {len(result.catalog.announcements)} announcements would be published as of {options.build_date}.")
+            print_diagnostics(result.warnings)
+            print(f"{args.content}: valid{_warning_count(result.warnings)}; {len(result.catalog.announcements)} announcements would be published as of {options.build_date}.")
         else:
             report = build(options, args.output, with_search=not args.no_search)
             search = (
                 f"; search: {report.search.pages} pages indexed, {report.search.bytes / 1024:.0f} KB"
                 if report.search else "; search: not indexed (--no-search)"
             )
-            print(f"Built {report.pages} pages into {args.output}/ in {report.seconds:.2f} s{search}.")
+            print_diagnostics(report.warnings)
+            print(f"Built {report.pages} pages into {args.output}/ in {report.seconds:.2f} s{search}{_warning_count(report.warnings)}.")
     except ContentError as error:
         print_diagnostics(error.diagnostics)
         published = " Nothing was published." if args.command == "build" else ""
@@ -104,18 +108,30 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
-def _ask(value: str | None, prompt: str, option: str) -> str:
-    """An option's value, asked for when it was not given and someone is at the keyboard."""
+def _ask(value: str | None, prompt: str, option: str, read: Callable[[str], str] = str) -> str:
+    """An option's value as ``read`` makes it, asked for when it was not given and someone is at the keyboard.
+
+    ``read`` raises ``_Usage`` for a wrong value. Given on the command line, a wrong
+    value is a usage error; typed at the prompt, it is explained and asked again.
+    """
     if value and value.strip():
         if "\n" in value or "\r" in value:
             raise _Usage(f"{option} must be one line")
-        return value.strip()
+        return read(value.strip())
     if not sys.stdin.isatty():
         raise _Usage(f"{option} is required (or run 'certsite new' in a terminal to be asked)")
-    answer = input(f"{prompt}: ").strip()
-    if not answer:
-        raise _Usage(f"{option} is required")
-    return answer
+    while True:
+        try:
+            answer = input(f"{prompt}: ").strip()
+        except (EOFError, KeyboardInterrupt):  # Ctrl-D or Ctrl-C
+            print(file=sys.stderr)  # end the prompt's line
+            raise _Usage(f"stopped without an answer for {option}; no file was written") from None
+        try:
+            if not answer:
+                raise _Usage("an answer is needed")
+            return read(answer)
+        except _Usage as error:
+            print(f"{error}; try again, or press Ctrl-D to stop", file=sys.stderr)
 
 
 class _Usage(Exception):
@@ -125,19 +141,29 @@ class _Usage(Exception):
 def new_announcement(args: argparse.Namespace) -> int:
     try:
         standards = load_standards(args.content)
-        entity = _ask(args.entity, "Entity (company name as announced)", "--entity")
-        country = _ask(args.country, "Country (ISO code, e.g. CN)", "--country").upper()
-        if country not in COUNTRY_NAMES:
-            raise _Usage(f"'{country}' is not an ISO 3166-1 alpha-2 country code, e.g. CN, NO, DE")
         if not standards:
             raise _Usage(f"{args.content}/standards/ has no standard files; is {args.content} the content folder?")
         known = ", ".join(sorted(standards))
-        standard_id = _ask(args.standard, f"Standard ({known})", "--standard")
-        if standard_id not in standards:
-            raise _Usage(f"unknown standard '{standard_id}'; known standards: {known}")
-        entity_slug = args.entity_slug or slugify(entity) or _ask(None, "Entity slug (Latin letters, e.g. baotou-aluminium)", "--entity-slug")
-        if not SLUG.match(entity_slug):
-            raise _Usage(f"'{entity_slug}' is not a slug: use lowercase ASCII letters, digits and single hyphens")
+
+        def country_code(text: str) -> str:
+            if text.upper() not in COUNTRY_NAMES:
+                raise _Usage(f"'{text.upper()}' is not an ISO 3166-1 alpha-2 country code, e.g. CN, NO, DE")
+            return text.upper()
+
+        def known_standard(text: str) -> str:
+            if text not in standards:
+                raise _Usage(f"unknown standard '{text}'; known standards: {known}")
+            return text
+
+        def slug(text: str) -> str:
+            if not SLUG.match(text):
+                raise _Usage(f"'{text}' is not a slug: use lowercase ASCII letters, digits and single hyphens")
+            return text
+
+        entity = _ask(args.entity, "Entity (company name as announced)", "--entity")
+        country = _ask(args.country, "Country (ISO code, e.g. CN)", "--country", country_code)
+        standard_id = _ask(args.standard, f"Standard ({known})", "--standard", known_standard)
+        entity_slug = _ask(args.entity_slug or slugify(entity), "Entity slug (Latin letters, e.g. baotou-aluminium)", "--entity-slug", slug)
         standard = standards[standard_id]
         new = NewAnnouncement(entity, country, standard_id, f"{standard.name} {standard.version}", args.date or date.today())
         path = create(args.content / "certifications", new, entity_slug)
@@ -156,6 +182,10 @@ def new_announcement(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(f"Created {path}\nFill in the auditor and the announcement text, then run: certsite check")
     return EXIT_OK
+
+
+def _warning_count(warnings: tuple[Diagnostic, ...]) -> str:
+    return f" with {len(warnings)} warning{'s' if len(warnings) != 1 else ''} (see above; --strict fails on them)" if warnings else ""
 
 
 def print_diagnostics(diagnostics: tuple[Diagnostic, ...]) -> None:
@@ -184,4 +214,5 @@ def github_annotation(diagnostic: Diagnostic) -> str:
 
     line = f",line={diagnostic.line}" if diagnostic.line else ""
     message = diagnostic.message + (f"; {diagnostic.hint}" if diagnostic.hint else "")
-    return f"::error file={escape(str(diagnostic.path)).replace(',', '%2C').replace(':', '%3A')}{line}::{escape(message)}"
+    kind = "warning" if diagnostic.warning else "error"
+    return f"::{kind} file={escape(str(diagnostic.path)).replace(',', '%2C').replace(':', '%3A')}{line}::{escape(message)}"

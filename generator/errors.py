@@ -23,15 +23,20 @@ class Diagnostic:
     line: int | None
     message: str
     hint: str | None = None
+    # A warning names something a reader may be misled by but that the register can
+    # publish (no end date, one slug under two names); only ``--strict`` fails on it.
+    warning: bool = False
 
     def headline(self) -> str:
         """The ``path:line: error: message`` line, with the hint appended.
 
         >>> Diagnostic(Path("a.md"), 3, "unknown field 'titel'", "did you mean 'title'?").headline()
         "a.md:3: error: unknown field 'titel'; did you mean 'title'?"
+        >>> Diagnostic(Path("a.md"), 9, "no end date", warning=True).headline()
+        'a.md:9: warning: no end date'
         """
         where = f"{self.path}:{self.line}" if self.line is not None else f"{self.path}"
-        text = f"{where}: error: {self.message}"
+        text = f"{where}: {'warning' if self.warning else 'error'}: {self.message}"
         return f"{text}; {self.hint}" if self.hint else text
 
     def sort_key(self) -> tuple[str, int]:
@@ -48,15 +53,26 @@ def format_diagnostic(diagnostic: Diagnostic, source_lines: list[str] | None) ->
 
 
 class ContentError(Exception):
-    """The content is invalid; holds every diagnostic of the run, sorted by file and line."""
+    """The content is invalid; holds every diagnostic of the run, sorted by file and line.
+
+    Warnings found in the same run travel with the errors, so that an editor sees
+    everything at once; the summary counts the errors (or, under ``--strict``, the
+    warnings that failed the run).
+    """
 
     def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]):
         self.diagnostics = tuple(sorted(diagnostics, key=Diagnostic.sort_key))
-        files = len({d.path for d in self.diagnostics})
-        count = len(self.diagnostics)
+        errors = [d for d in self.diagnostics if not d.warning]
+        counted = errors or list(self.diagnostics)
+        files = len({d.path for d in counted})
+        kind = "error" if errors or not counted else "warning"
         super().__init__(
-            f"{count} error{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}"
+            f"{_count(len(counted), kind)} in {_count(files, 'file')}"
         )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 class BuildError(Exception):

@@ -128,7 +128,7 @@ def load(content_dir: Path) -> Corpus:
             diagnostics.append(Diagnostic(content_dir / folder, None, f"the {folder}/ folder is missing", f"is {content_dir} the content folder?"))
 
     diagnostics.extend(cross_check(checked, entities, pages, entity_slugs))
-    if diagnostics or site is None:
+    if site is None or any(not d.warning for d in diagnostics):
         raise ContentError(diagnostics)
     return Corpus(
         site=site,
@@ -136,6 +136,7 @@ def load(content_dir: Path) -> Corpus:
         entities=tuple(entities),
         announcements=tuple(a for _, a in checked),
         pages=tuple(pages),
+        warnings=tuple(sorted(diagnostics, key=Diagnostic.sort_key)),
     )
 
 
@@ -155,7 +156,7 @@ def load_standards(content_dir: Path) -> dict[str, Standard]:
     """Only the standards, by id; raise ``ContentError`` if any standard file is invalid."""
     diagnostics: list[Diagnostic] = []
     standards = _standards(content_dir, diagnostics)
-    if diagnostics:
+    if any(not d.warning for d in diagnostics):
         raise ContentError(diagnostics)
     return {standard_id: standard for standard_id, standard in standards.items() if standard is not None}
 
@@ -164,6 +165,7 @@ def cross_check(
     checked: list[tuple[RawDocument, Announcement]], entities: list[EntityProfile], pages: list[Page], entity_slugs: set[str] | None
 ) -> list[Diagnostic]:
     """Rules that span files: certificate numbers, entity slugs, and addresses claimed twice.
+    Some of what it returns are warnings.
 
     ``entity_slugs`` holds the entity slug of every announcement file, valid or not, so
     that a profile is not reported as unused because its announcement has an unrelated
@@ -184,13 +186,16 @@ def cross_check(
             else:
                 certificates[key] = doc.path
 
-    # Announcements sharing an entity slug share a page. Names that differ beyond what the
-    # slug derivation ignores (case, punctuation, accents) are probably a copied entity_slug,
-    # unless the entity's profile declares them as one company's names.
+    # Announcements sharing an entity slug are one entity page, whatever names they use
+    # (a company renames itself, or is spelled two ways): the other names become "also
+    # known as". Names that differ beyond what the slug derivation ignores, or one slug
+    # used from two countries, may also be a copied entity_slug, so editors are told.
     profiles = {entity.slug: entity for entity in entities}
     names_by_slug: dict[str, dict[str, RawDocument]] = defaultdict(dict)
+    countries_by_slug: dict[str, dict[str, RawDocument]] = defaultdict(dict)
     for doc, announcement in checked:
         names_by_slug[announcement.entity_slug].setdefault(announcement.entity, doc)
+        countries_by_slug[announcement.entity_slug].setdefault(announcement.location.country, doc)
     for slug, names in names_by_slug.items():
         if len(names) < 2:
             continue
@@ -200,8 +205,16 @@ def cross_check(
         for name, doc in names.items():
             if name not in declared and slugify(name) != slug:
                 diagnostics.append(
-                    Diagnostic(doc.path, doc.line(("entity_slug",)), f"entity '{name}' shares the slug '{slug}' with differently named entities ({others})", f"if they are one company, list '{name}' under aliases: in content/entities/{slug}.yaml; otherwise give it its own entity_slug")
+                    Diagnostic(doc.path, doc.line(("entity",)), f"entity '{name}' shares the entity page '{slug}' with other names ({others}); they are shown as one company", f"if that is right, list '{name}' under aliases: in content/entities/{slug}.yaml to silence this; otherwise give it its own entity_slug", warning=True)
                 )
+    for slug, countries in countries_by_slug.items():
+        if len(countries) < 2:
+            continue
+        listed = ", ".join(sorted(countries))
+        for country, doc in countries.items():
+            diagnostics.append(
+                Diagnostic(doc.path, doc.line(("location", "country")), f"the entity page '{slug}' is used by announcements in {listed}; its page shows one company in several countries", "if these are different companies, give each its own entity_slug", warning=True)
+            )
 
     for entity in entities if entity_slugs is not None else ():
         if entity.slug not in entity_slugs:

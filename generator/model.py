@@ -12,6 +12,8 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
+from generator.errors import Diagnostic
+
 record = dataclass(frozen=True, slots=True)
 
 
@@ -53,6 +55,18 @@ class Criterion:
 
 
 @record
+class Validity:
+    """How many months a certificate under a standard lasts, when the standard says so."""
+
+    certified: int | None = None
+    provisional: int | None = None
+
+    def months(self, status: Status) -> int | None:
+        """Provisional certificates have their own period; any other status keeps the full one."""
+        return self.provisional if status is Status.PROVISIONAL else self.certified
+
+
+@record
 class Standard:
     id: str
     name: str
@@ -61,6 +75,7 @@ class Standard:
     url: str | None
     principles: tuple[Principle, ...]
     criteria: tuple[Criterion, ...]
+    validity: Validity = Validity()
 
     def criterion(self, number: str) -> Criterion | None:
         return next((c for c in self.criteria if c.number == number), None)
@@ -154,3 +169,4 @@ class Corpus:
     entities: tuple[EntityProfile, ...]
     announcements: tuple[Announcement, ...]
     pages: tuple[Page, ...]
+    warnings: tuple[Diagnostic, ...] = ()  # things to tell editors that do not stop the build

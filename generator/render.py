@@ -17,15 +17,14 @@ from typing import Any
 import jinja2
 
 from generator import urls
-from generator.catalog import Catalog, CurrentStatus, EntityPage, current_status
+from generator.catalog import Catalog, EntityPage, Finding
 from generator.countries import COUNTRY_NAMES
 from generator.errors import BuildError
-from generator.model import Announcement, Certification, Criterion, Nonconformance, Standard
+from generator.model import Criterion, Standard
 
 Outputs = dict[PurePosixPath, bytes]
 
 FEED_SIZE = 50
-IN_FORCE = (CurrentStatus.CERTIFIED, CurrentStatus.PROVISIONAL)
 HOME_SIZE = 10
 ARCHIVE_LATEST = 50
 
@@ -54,7 +53,6 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
         page_url=urls.page_url,
         urls=urls,
         country_name=lambda code: COUNTRY_NAMES.get(code, code),
-        current_status=current_status,
         sorted_criteria=sorted_criteria,
     )
     env.filters["long_date"] = long_date
@@ -113,22 +111,24 @@ def search_suffixes(name: str) -> str:
     return " ".join(parts)
 
 
-def search_filters(announcements: tuple[Announcement, ...], build_date: date, standards: dict[str, Standard]) -> list[tuple[str, str]]:
-    """The (filter, value) pairs a page offers the search page's filters, each once.
+def search_filters(entity: EntityPage, standards: dict[str, Standard]) -> list[tuple[str, str]]:
+    """The (filter, value) pairs an entity page offers the search page's filters, each once.
 
-    Pagefind counts every occurrence of a value, so a page with two certifications by
-    one auditor must name that auditor once, or the filter's count would be wrong.
+    Only entity pages carry filters, so the counts beside each filter value are
+    companies, not pages (an announcement would count its company a second time).
+    Pagefind counts every occurrence of a value, so each pair is given once. Status
+    and standard describe the entity's current certifications, not superseded ones.
     """
     pairs: set[tuple[str, str]] = set()
-    for a in announcements:
+    for a in entity.announcements:
         pairs.add(("year", str(a.date.year)))
         pairs.add(("country", COUNTRY_NAMES.get(a.location.country, a.location.country)))
         pairs.update(("activity", activity) for activity in a.activities)
-        for c in a.certifications:
-            standard = standards[c.standard_id]
-            pairs.add(("standard", f"{standard.name} {standard.version}"))
-            pairs.add(("auditor", c.auditor))
-            pairs.add(("status", current_status(c, build_date).value))
+    for standing in entity.current:
+        standard = standards[standing.certification.standard_id]
+        pairs.add(("standard", f"{standard.name} {standard.version}"))
+        pairs.add(("auditor", standing.certification.auditor))
+        pairs.add(("status", standing.status.value))
     return sorted(pairs)
 
 
@@ -142,6 +142,7 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
         "nav_pages": catalog.pages,
         "standards": standards,
         "criteria": criteria,
+        "standings": catalog.standings,
     }
 
     def spec(url: str, template: str, **context: Any) -> PageSpec:
@@ -172,7 +173,7 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
             "standards.html",
             entities_by_standard=catalog.entities_by_standard,
             in_force={
-                standard_id: sum(current_status(c, catalog.build_date) in IN_FORCE for _, c in pairs)
+                standard_id: sum(standing.in_force for _, standing in pairs)
                 for standard_id, pairs in catalog.entities_by_standard.items()
             },
         ),
@@ -184,7 +185,7 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
         for year, items in by_year.items()
     ]
     specs += [
-        spec(urls.announcement_url(a), "announcement.html", announcement=a, filters=search_filters((a,), catalog.build_date, standards))
+        spec(urls.announcement_url(a), "announcement.html", announcement=a)
         for a in catalog.announcements
     ]
     specs += [
@@ -193,7 +194,7 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
             "entity.html",
             entity=entity,
             findings=_entity_findings(entity, criteria),
-            filters=search_filters(entity.announcements, catalog.build_date, standards),
+            filters=search_filters(entity, standards),
         )
         for entity in catalog.entities
     ]
@@ -226,16 +227,12 @@ def _by_initial(catalog: Catalog) -> list[tuple[str, list[EntityPage]]]:
     return list(groups.items())
 
 
-EntityFinding = tuple[Announcement, Certification, Nonconformance]
-
-
-def _entity_findings(entity: EntityPage, criteria: dict[tuple[str, str], Criterion]) -> list[tuple[Criterion, list[EntityFinding]]]:
+def _entity_findings(entity: EntityPage, criteria: dict[tuple[str, str], Criterion]) -> list[tuple[Criterion, list[Finding]]]:
     """The entity's findings grouped by criterion, in standard and criterion order."""
-    grouped: dict[tuple[str, str], list[EntityFinding]] = defaultdict(list)
-    for announcement in entity.announcements:
-        for certification in announcement.certifications:
-            for nonconformance in certification.nonconformances:
-                grouped[(certification.standard_id, nonconformance.ref.criterion)].append((announcement, certification, nonconformance))
+    grouped: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for standing in entity.certifications:
+        for nonconformance in standing.certification.nonconformances:
+            grouped[(standing.certification.standard_id, nonconformance.ref.criterion)].append(Finding(standing, nonconformance))
     return [(criteria[key], grouped[key]) for key in sorted(grouped, key=lambda k: (k[0], _number_key(k[1])))]
 
 

@@ -77,7 +77,7 @@ CERTIFICATION = _table(
     Field("scope", Kind.TEXT, False, "What the certification covers, free text.", "Smelting and casthouse operations"),
     Field("status", Kind.TEXT, False, "One of " + ", ".join(s.value for s in Status) + " (default certified).", "certified"),
     Field("valid_from", Kind.DATE, False, "First day of validity.", "2024-01-10"),
-    Field("valid_until", Kind.DATE, False, "Last day of validity; afterwards shown as expired.", "2027-01-09"),
+    Field("valid_until", Kind.DATE, False, "Last day of validity; afterwards shown as expired. Without it, the end is derived from the standard's validity_months.", "2027-01-09"),
     Field("report", Kind.HTTPS, False, "https:// address of the summary audit report.", "https://example.org/report.pdf"),
     Field("nonconformances", Kind.MAPPING, False, "Lists minor and major of criterion references.", '{minor: ["5.1a-b", "5.2b"]}'),
 )
@@ -101,7 +101,16 @@ STANDARD = _table(
     Field("url", Kind.HTTPS, False, "The standard's home page.", "https://aluminium-stewardship.org/"),
     Field("principles", Kind.LIST, False, "Principles, each with its criteria.", "[{number: 5, title: ..., criteria: [...]}]"),
     Field("criteria", Kind.LIST, False, "Criteria of a standard without principles.", '[{number: "1.5", title: ...}]'),
+    Field("validity_months", Kind.MAPPING, False, "How many months a certificate lasts: certified, provisional; derives end dates when an announcement gives no valid_until.", "{certified: 36, provisional: 12}"),
 )
+
+VALIDITY_MONTHS = _table(
+    Field("certified", Kind.TEXT, False, "Months a full certificate lasts.", "36"),
+    Field("provisional", Kind.TEXT, False, "Months a provisional certificate lasts.", "12"),
+)
+
+# A certificate period longer than this is surely a typo (months for years, an extra digit).
+MAX_VALIDITY_MONTHS = 120
 
 PRINCIPLE = _table(
     Field("number", Kind.TEXT, True, "Principle number.", "5"),

@@ -34,9 +34,10 @@ from generator.model import (
     Site,
     Standard,
     Status,
+    Validity,
 )
 from generator.schema import Field, Kind
-from generator.text import fold_to_latin
+from generator.text import fold_to_latin, iso_date_hint
 
 SLUG = re.compile(schema.SLUG_PATTERN)
 ANNOUNCEMENT_FILE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})-(.+)\.md$")
@@ -113,6 +114,10 @@ class _Reader:
         self.failed = True
         self.diagnostics.append(Diagnostic(self.doc.path, self.doc.line(key_path), message, hint))
 
+    def warn(self, key_path: KeyPath, message: str, hint: str | None = None) -> None:
+        """Something readers may be misled by, that does not stop the build (unless --strict)."""
+        self.diagnostics.append(Diagnostic(self.doc.path, self.doc.line(key_path), message, hint, warning=True))
+
     def file_error(self, message: str, hint: str | None = None, line: int | None = None) -> None:
         """A problem with the file as a whole (such as its name), or with its body at ``line``."""
         self.failed = True
@@ -121,15 +126,22 @@ class _Reader:
     def fields(self, mapping: Mapping[str, Any], at: KeyPath, table: dict[str, Field]) -> dict[str, Any]:
         """Check keys against ``table`` and convert simple kinds; nested kinds come back raw."""
         values: dict[str, Any] = {}
+        misspelt: set[str] = set()  # absent required fields that an unknown key stands for: one error, not two
         for key in mapping:
             if key not in table:
                 suggestion = close_match(key, tuple(table))
-                hint = f"did you mean '{suggestion}'?" if suggestion else "allowed fields: " + ", ".join(table)
+                if suggestion is None:
+                    hint = "allowed fields: " + ", ".join(table)
+                elif table[suggestion].required and suggestion not in mapping:
+                    misspelt.add(suggestion)
+                    hint = f"did you mean '{suggestion}'? ({suggestion} is required)"
+                else:
+                    hint = f"did you mean '{suggestion}'?"
                 self.error(at + (key,), f"unknown field '{_display(at + (key,))}'", hint)
         for name, spec in table.items():
             value = mapping.get(name)
             if value is None or (isinstance(value, str) and not value.strip()):
-                if spec.required:
+                if spec.required and name not in misspelt:
                     self.error(at + (name,) if name in mapping else at, f"missing required field '{_display(at + (name,))}'", f"add e.g. {name}: {spec.example}")
                 continue
             values[name] = self.convert(value, at + (name,), spec)
@@ -190,7 +202,7 @@ class _Reader:
             except ValueError as error:
                 self.error(key_path, f"'{_display(key_path)}': {text} is not a calendar date ({error})", "write the date as YYYY-MM-DD, e.g. 2024-01-10")
                 return None
-        self.error(key_path, f"'{_display(key_path)}': '{text}' is not a date in the form YYYY-MM-DD", "write e.g. 2024-01-10")
+        self.error(key_path, f"'{_display(key_path)}': '{text}' is not a date in the form YYYY-MM-DD", iso_date_hint(text) or "write e.g. 2024-01-10")
         return None
 
 
@@ -252,6 +264,7 @@ def validate_standard(doc: RawDocument, diagnostics: list[Diagnostic]) -> Standa
         principles.append(Principle(int(number), fields["title"]))
         criteria.extend(_criteria(reader, fields.get("criteria") or (), at + ("criteria",), doc.path.stem, int(number)))
     criteria.extend(_criteria(reader, values.get("criteria") or (), ("criteria",), doc.path.stem, None))
+    validity = _validity(reader, values.get("validity_months"))
     seen: set[str] = set()
     for criterion, key_path in criteria:
         if criterion.number in seen:
@@ -259,7 +272,21 @@ def validate_standard(doc: RawDocument, diagnostics: list[Diagnostic]) -> Standa
         seen.add(criterion.number)
     if reader.failed:
         return None
-    return Standard(values["id"], values["name"], values["version"], values["owner"], values.get("url"), tuple(principles), tuple(c for c, _ in criteria))
+    return Standard(values["id"], values["name"], values["version"], values["owner"], values.get("url"), tuple(principles), tuple(c for c, _ in criteria), validity)
+
+
+def _validity(reader: _Reader, value: Any) -> Validity:
+    if value is None:
+        return Validity()
+    months: dict[str, int] = {}
+    for status, text in reader.fields(value, ("validity_months",), schema.VALIDITY_MONTHS).items():
+        if text is None:
+            continue
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= schema.MAX_VALIDITY_MONTHS:
+            reader.error(("validity_months", status), f"validity_months.{status} must be a whole number of months from 1 to {schema.MAX_VALIDITY_MONTHS}, not '{text}'", f"e.g. {status}: {schema.VALIDITY_MONTHS[status].example}")
+            continue
+        months[status] = int(text)
+    return Validity(**months)
 
 
 def _criteria(reader: _Reader, items: Any, at: KeyPath, standard_id: str, principle: int | None) -> list[tuple[Criterion, KeyPath]]:
@@ -392,6 +419,12 @@ def _certification(reader: _Reader, item: Any, index: int, standards: Mapping[st
         reader.error(at + ("valid_until",), f"valid_until {valid_until} is before valid_from {valid_from}")
     findings = _nonconformances(reader, values.get("nonconformances"), at + ("nonconformances",), standard)
     ok = not reader.failed
+    if ok and standard is not None and valid_until is None and standard.validity.months(Status(status_text)) is None:
+        reader.warn(
+            at,
+            f"certification {index + 1} ({standard_id}) has no end date: the register will show 'no end date announced'",
+            f"add valid_until: YYYY-MM-DD, or validity_months: to content/standards/{standard_id}.yaml so that the end date can be derived",
+        )
     reader.failed = failed_before or reader.failed
     if not ok:
         return None

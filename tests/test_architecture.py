@@ -12,7 +12,7 @@ ALLOWED = {
     "countries": set(),
     "text": set(),
     "errors": set(),
-    "model": set(),
+    "model": {"errors"},
     "schema": {"model"},
     "frontmatter": {"errors"},
     "markdown_body": set(),

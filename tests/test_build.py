@@ -50,7 +50,7 @@ def test_an_entity_page_does_not_reveal_its_embargoed_certification(content, cer
     site = tmp_path / "site"
     assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-02-29", "--no-search").code == 0
     page = BeautifulSoup((site / "entities/acme-metals-ltd/index.html").read_text("utf-8"), "html.parser")
-    assert len(page.select("table.certifications tbody tr")) == 1
+    assert len(page.select("table.history tbody tr")) == 1
     assert "recertified" not in all_text(site)
 
 
@@ -150,7 +150,7 @@ def test_certification_past_its_validity_shows_as_expired(content, certsite, tmp
     for as_of, status in (("2025-01-09", "certified"), ("2025-01-10", "expired")):
         assert certsite("build", "--content", content.root, "--output", site, "--as-of", as_of, "--no-search").code == 0
         page = BeautifulSoup((site / "entities/acme-metals-ltd/index.html").read_text("utf-8"), "html.parser")
-        assert page.select_one("table.certifications .status").get_text() == status
+        assert page.select_one("table.current .status").get_text() == status.capitalize()
 
 
 def test_aliases_redirect_to_the_announcement(content, certsite, tmp_path):
@@ -202,10 +202,10 @@ def test_every_detail_of_a_certification_reaches_the_press_release_page(content,
     site = tmp_path / "site"
     assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
     page = BeautifulSoup((site / "certifications/2024-01-10-acme-metals/index.html").read_text("utf-8"), "html.parser")
-    facts = {dt.get_text(strip=True): dt.find_next_sibling("dd").get_text(" ", strip=True) for dt in page.select("section.certification dt")}
+    facts = {dt.get_text(" ", strip=True): dt.find_next_sibling("dd").get_text(" ", strip=True) for dt in page.select("section.certification dt")}
     assert facts["Certificate"] == "ASI-2024-017"
     assert facts["Scope"] == "Smelting"
-    assert facts["Status"] == "suspended"
+    assert facts["Status as of 1 June 2024"] == "Suspended , valid until 9 January 2027"
     assert facts["Valid"] == "from 10 January 2024 until 9 January 2027"
     assert page.find("a", href="https://reports.example.org/acme.pdf")
     rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in page.select("table.findings tbody tr")]
@@ -248,6 +248,6 @@ def test_a_withdrawn_certification_is_not_counted_as_in_force(content, certsite,
     assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
     standard = BeautifulSoup((site / "standards/test-ps/index.html").read_text("utf-8"), "html.parser")
     statuses = {row.th.get_text(strip=True): row.td.get_text(strip=True) for row in standard.select("table.entities tbody tr")}
-    assert statuses == {"Acme Metals Ltd.": "withdrawn", "Beta Alloys": "certified"}
+    assert statuses == {"Acme Metals Ltd.": "Withdrawn", "Beta Alloys": "Certified"}
     index = BeautifulSoup((site / "standards/index.html").read_text("utf-8"), "html.parser")
     assert [td.get_text(strip=True) for td in index.select("tbody tr td")][1:] == ["2", "1"]

@@ -34,10 +34,12 @@ def test_criterion_page_lists_every_announcement_with_a_finding_under_it(bundled
 def test_entity_page_shows_both_of_baotous_certifications(bundled_site):
     page = bundled_site.soup(BAOTOU)
     assert page.h1.get_text(strip=True) == "Baotou Aluminium Co., Ltd."
-    certifications = rows(page.find("table", class_="certifications"))
-    assert [row[0].split(" (")[0] for row in certifications] == ["ASI Performance Standard V3", "ASI Chain of Custody Standard V2"]
-    assert all(row[1] == "certified" for row in certifications)
-    assert [row[4] for row in certifications] == ["12", "3"]
+    current = {row[0]: row[1:] for row in rows(page.find("table", class_="current"))}
+    # Announced 10 January 2024 without an end date: ASI certificates last three years.
+    assert current == {
+        "ASI Performance Standard V3": ["Certified", "valid until 9 January 2027 (derived)", "not announced", "12", "10 January 2024"],
+        "ASI Chain of Custody Standard V2": ["Certified", "valid until 9 January 2027 (derived)", "not announced", "3", "10 January 2024"],
+    }
     assert "包头铝业有限公司" in page.find(class_="aliases").get_text()
 
 
@@ -65,11 +67,14 @@ def test_criteria_index_counts_findings_including_criteria_without_any(bundled_s
     assert "Principle 7: Water Stewardship" in page.get_text()
 
 
-def test_entity_index_lists_every_entity_a_to_z_with_counts(bundled_site):
+def test_entity_index_lists_every_entity_a_to_z_with_its_status(bundled_site):
     page = bundled_site.soup("/entities/")
     names = [a.get_text(strip=True) for a in page.select("ul.entity-list a")]
     assert names == sorted(names, key=str.casefold) and len(names) == 4
-    assert "2 certifications" in page.find("a", string="Baotou Aluminium Co., Ltd.").parent.get_text()
+    baotou = page.find("a", string="Baotou Aluminium Co., Ltd.").parent.get_text(" ", strip=True)
+    assert "ASI Performance Standard V3: Certified , valid until 9 January 2027 (derived)" in baotou
+    lizhong = page.find("a", string="Lizhong Sitong Light Alloys Group Co., Ltd.").parent.get_text(" ", strip=True)
+    assert "ASI Performance Standard V2: Expired , was valid until 29 February 2024 (derived)" in lizhong
 
 
 def test_home_page_shows_latest_announcements_and_counts(bundled_site):
