@@ -185,7 +185,7 @@ def new_announcement(args: argparse.Namespace) -> int:
 
 
 def _warning_count(warnings: tuple[Diagnostic, ...]) -> str:
-    return f" with {len(warnings)} warning{'s' if len(warnings) != 1 else ''} (see above; --strict fails on them)" if warnings else ""
+    return f"; {len(warnings)} warning{'s' if len(warnings) != 1 else ''} (above; --strict fails on them)" if warnings else ""
 
 
 def print_diagnostics(diagnostics: tuple[Diagnostic, ...]) -> None:

@@ -30,6 +30,9 @@ name: Test Performance Standard
 version: V1
 owner: Test Standards Body
 url: https://standards.example.org/
+validity_months:
+  certified: 36
+  provisional: 12
 principles:
   - number: 5
     title: Greenhouse Gas Emissions

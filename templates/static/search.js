@@ -1,13 +1,19 @@
 // Search page: Pagefind's JavaScript API with our own form, so that the query,
 // filters and order live in the address (shareable, bookmarkable) and work by keyboard.
+//
+// Only entity pages carry the standard, country, status, auditor, year and activity
+// filters, so their counts are companies, not pages; "kind" tells companies from
+// announcements. Counts follow the current query and filters.
 const FILTERS = [
+  ["kind", "Show"],
+  ["status", "Status of current certifications"],
   ["standard", "Standard"],
   ["country", "Country"],
-  ["status", "Status"],
   ["auditor", "Auditor"],
   ["year", "Year announced"],
   ["activity", "Activity"],
 ];
+const KIND_LABELS = { "Certified entity": "Companies", Announcement: "Announcements" };
 const PAGE_SIZE = 20;
 
 const form = document.getElementById("search-form");
@@ -17,17 +23,18 @@ const filterBox = document.getElementById("search-filters");
 const filterDetails = document.getElementById("search-filter-box");
 const count = document.getElementById("search-count");
 const list = document.getElementById("search-results");
+const more = document.getElementById("search-more");
 
 let pagefind;
 try {
-  pagefind = await import("/pagefind/pagefind.js");
+  pagefind = await import(new URL("../pagefind/pagefind.js", import.meta.url).href);
 } catch {
   // A development build made with --no-search has no index.
   count.textContent = "Search is not available in this build of the site. Browse the certified entities A–Z instead.";
   list.replaceChildren(Object.assign(element("a", null, "Certified entities A–Z"), { href: "/entities/" }));
   throw new Error("no search index at /pagefind/");
 }
-await pagefind.options({ excerptLength: 30 });
+await pagefind.options({ excerptLength: 30, ranking: { metaWeights: { names: 10 } } });
 pagefind.init();
 
 function readAddress() {
@@ -54,6 +61,7 @@ function formState() {
   return { q: input.value.trim(), sort: sortSelect.value, filters };
 }
 
+// One checkbox per value in the whole register; their counts are set by showCounts.
 async function renderFilters(selected) {
   const available = await pagefind.filters();
   for (const [key, label] of FILTERS) {
@@ -61,23 +69,33 @@ async function renderFilters(selected) {
     if (!values.length) continue;
     const fieldset = document.createElement("fieldset");
     const legend = document.createElement("legend");
-    legend.textContent = label;
+    legend.textContent = key === "kind" ? label : `${label} (number of companies)`;
     fieldset.append(legend);
-    for (const value of values) {
-      const id = `filter-${key}-${values.indexOf(value)}`;
+    values.forEach((value, index) => {
+      const id = `filter-${key}-${index}`;
       const box = Object.assign(document.createElement("input"), { type: "checkbox", name: key, value, id });
       box.checked = selected[key].includes(value);
       const text = Object.assign(document.createElement("label"), { htmlFor: id });
-      text.textContent = ` ${value} (${available[key][value]})`;
+      text.dataset.value = KIND_LABELS[value] || value;
       const row = document.createElement("div");
       row.append(box, text);
       fieldset.append(row);
-    }
+    });
     filterBox.append(fieldset);
   }
+  showCounts(available);
   filterDetails.hidden = false;
   // Filters chosen in a shared address are shown; otherwise they stay folded away.
   filterDetails.open = FILTERS.some(([key]) => selected[key].length > 0);
+}
+
+// Pagefind's counts for the current query and filters: how many results each value would leave.
+function showCounts(counts) {
+  for (const label of filterBox.querySelectorAll("label[data-value]")) {
+    const box = document.getElementById(label.htmlFor);
+    const n = (counts[box.name] || {})[box.value] || 0;
+    label.textContent = ` ${label.dataset.value} (${n})`;
+  }
 }
 
 function element(tag, className, text) {
@@ -88,6 +106,7 @@ function element(tag, className, text) {
 }
 
 let latest = 0;
+let shown = { results: [], next: 0 };
 async function runSearch(state) {
   const ticket = ++latest;
   const filters = {};
@@ -95,6 +114,8 @@ async function runSearch(state) {
   const anyFilter = Object.keys(filters).length > 0;
   if (!state.q && !anyFilter) {
     list.replaceChildren();
+    more.hidden = true;
+    showCounts(await pagefind.filters());
     count.textContent = "Type a name, place or criterion, or choose a filter.";
     return;
   }
@@ -102,10 +123,12 @@ async function runSearch(state) {
   if (state.sort) options.sort = { date: state.sort === "oldest" ? "asc" : "desc" };
   const search = await pagefind.search(state.q || null, options);
   if (ticket !== latest) return; // a newer search has started
-  const results = await Promise.all(search.results.slice(0, PAGE_SIZE).map((result) => result.data()));
-  if (ticket !== latest) return;
+  showCounts(search.filters);
+  shown = { results: search.results, next: 0 };
+  list.replaceChildren();
   const what = state.q ? `“${state.q}”` : "these filters";
-  if (!results.length) {
+  if (!search.results.length) {
+    more.hidden = true;
     count.textContent = `No certified company, place or criterion matches ${what}.`;
     const hint = element("li", "search-empty");
     hint.append("Check the spelling, remove a filter, or browse the ");
@@ -114,21 +137,42 @@ async function runSearch(state) {
     list.replaceChildren(hint);
     return;
   }
+  await showMore(ticket);
+  if (ticket !== latest) return;
+  // Announced last, once the first results are on the page.
   const total = search.results.length;
-  count.textContent = `${total} result${total === 1 ? "" : "s"} for ${what}${total > PAGE_SIZE ? `, showing the first ${PAGE_SIZE}` : ""}.`;
-  list.replaceChildren(...results.map(renderResult));
+  const kinds = search.filters.kind || {};
+  const companies = kinds["Certified entity"] || 0;
+  const announcements = kinds.Announcement || 0;
+  count.textContent = `${total} result${total === 1 ? "" : "s"} for ${what}: ${companies} compan${companies === 1 ? "y" : "ies"}, ${announcements} announcement${announcements === 1 ? "" : "s"}.`;
+}
+
+// The next PAGE_SIZE results, appended; every result is reachable this way.
+async function showMore(ticket) {
+  const page = shown.results.slice(shown.next, shown.next + PAGE_SIZE);
+  const data = await Promise.all(page.map((result) => result.data()));
+  if (ticket !== latest) return;
+  const first = list.children.length;
+  list.append(...data.map(renderResult));
+  shown.next += page.length;
+  const left = shown.results.length - shown.next;
+  more.hidden = left <= 0;
+  more.textContent = `Show ${Math.min(left, PAGE_SIZE)} more of ${left} remaining`;
+  if (first > 0) list.children[first].querySelector("a").focus();  // keyboard users land on the first new result
 }
 
 function renderResult(data) {
   const item = element("li", "search-result");
   const heading = element("h2");
   heading.append(Object.assign(element("a", null, data.meta.title), { href: data.url }));
-  const facts = [data.meta.kind, data.meta.entity !== data.meta.title ? data.meta.entity : null, data.meta.date, data.meta.location, ...(data.filters.standard || [])];
+  const facts = [data.meta.kind, data.meta.entity !== data.meta.title ? data.meta.entity : null, data.meta.date, data.meta.location];
   const meta = element("p", "meta", facts.filter(Boolean).join(" · "));
+  item.append(heading, meta);
+  if (data.meta.status) item.append(element("p", "result-status", `Status as of ${list.dataset.asOf}: ${data.meta.status}`));
   const excerpt = element("p", "excerpt");
   // Pagefind's excerpt is our own escaped page text with <mark> around the matches.
   excerpt.innerHTML = withoutNameParts(data.excerpt);
-  item.append(heading, meta, excerpt);
+  item.append(excerpt);
   return item;
 }
 
@@ -164,4 +208,5 @@ await renderFilters(initial.filters);
 form.addEventListener("submit", (event) => { event.preventDefault(); onChange(); });
 form.addEventListener("input", onChange);
 form.addEventListener("change", onChange);
+more.addEventListener("click", () => showMore(latest));
 runSearch(initial);
