@@ -13,8 +13,11 @@ from bs4 import BeautifulSoup
 from generator.cli import main
 
 PROJECT = Path(__file__).resolve().parent.parent
-BUNDLED_CONTENT = PROJECT / "content"
-BUNDLED_AS_OF = "2026-11-23"
+# The live register that editors change: tests hold it only to what any valid register must be.
+LIVE_CONTENT = PROJECT / "content"
+# A frozen copy of it, whose pages and counts tests may pin.
+ASI_REGISTER = PROJECT / "tests/registers/asi"
+ASI_AS_OF = "2026-11-23"
 
 SITE_YAML = """\
 title: Test Register
@@ -137,10 +140,10 @@ class BuiltSite:
 
 
 @pytest.fixture(scope="session")
-def bundled_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    """The bundled content, built once with search, as of a fixed date."""
-    output = tmp_path_factory.mktemp("bundled") / "site"
-    assert main(["build", "--content", str(BUNDLED_CONTENT), "--output", str(output), "--as-of", BUNDLED_AS_OF]) == 0
+def asi_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """The frozen ASI register, built once with search, as of a fixed date."""
+    output = tmp_path_factory.mktemp("asi") / "site"
+    assert main(["build", "--content", str(ASI_REGISTER), "--output", str(output), "--as-of", ASI_AS_OF]) == 0
     return BuiltSite(output)
 
 

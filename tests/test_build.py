@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from conftest import BUNDLED_CONTENT, PROJECT, announcement
+from conftest import ASI_REGISTER, PROJECT, announcement
 
 EMBARGOED = "/certifications/2024-03-01-future-metals/"
 
@@ -88,7 +88,7 @@ def test_a_failed_build_leaves_the_previous_site_exactly_as_it_was(content, cert
 def test_same_content_and_date_give_byte_identical_sites(certsite, tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
     for output in (first, second):
-        assert certsite("build", "--content", BUNDLED_CONTENT, "--output", output, "--as-of", "2026-11-23").code == 0
+        assert certsite("build", "--content", ASI_REGISTER, "--output", output, "--as-of", "2026-11-23").code == 0
     ours = {name: digest for name, digest in tree_digest(first).items() if not name.startswith("pagefind/")}
     assert ours == {name: digest for name, digest in tree_digest(second).items() if not name.startswith("pagefind/")}
     # Pagefind writes its filter indexes in hash-map order (Pagefind issue #638), so of its
@@ -233,7 +233,7 @@ def test_output_does_not_depend_on_python_hash_seeds(tmp_path):
     for seed in ("1", "2"):
         output = tmp_path / f"seed-{seed}"
         subprocess.run(
-            [sys.executable, "-m", "generator", "build", "--content", str(BUNDLED_CONTENT), "--output", str(output), "--as-of", "2026-11-23", "--no-search"],
+            [sys.executable, "-m", "generator", "build", "--content", str(ASI_REGISTER), "--output", str(output), "--as-of", "2026-11-23", "--no-search"],
             cwd=PROJECT, env={**os.environ, "PYTHONHASHSEED": seed}, check=True, capture_output=True,
         )
         digests.append(tree_digest(output))

@@ -17,7 +17,7 @@ import yaml
 
 from generator import schema
 
-from conftest import BUNDLED_CONTENT, PROJECT
+from conftest import LIVE_CONTENT, PROJECT
 
 COMMITTED_SCHEMA = PROJECT / "schema/announcement.schema.json"
 
@@ -258,7 +258,7 @@ def front_matter(path: Path) -> dict:
 def test_schema_accepts_every_bundled_announcement_and_catches_typos():
     schema = json.loads(COMMITTED_SCHEMA.read_text("utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
-    for path in sorted((BUNDLED_CONTENT / "certifications").glob("*.md")):
+    for path in sorted((LIVE_CONTENT / "certifications").glob("*.md")):
         data = json.loads(json.dumps(front_matter(path), default=str))  # dates as text, as editors' tools see them
         assert list(validator.iter_errors(data)) == [], path
     data["titel"] = data.pop("title")
@@ -269,8 +269,8 @@ def test_schema_accepts_every_bundled_announcement_and_catches_typos():
     assert any("'revoked' is not one of" in m for m in messages)
 
 
-def test_every_build_publishes_the_schema_at_its_id(bundled_site):
-    schema = json.loads((bundled_site.root / "schema/announcement.schema.json").read_text("utf-8"))
+def test_every_build_publishes_the_schema_at_its_id(asi_site):
+    schema = json.loads((asi_site.root / "schema/announcement.schema.json").read_text("utf-8"))
     assert schema == json.loads(COMMITTED_SCHEMA.read_text("utf-8"))
     assert schema["$id"].endswith("/schema/announcement.schema.json")
 

@@ -193,8 +193,8 @@ def response_headers(url: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def netlify(bundled_site) -> Iterator[NetlifyLikeServer]:
-    with netlify_like_server(bundled_site.root) as server:
+def netlify(asi_site) -> Iterator[NetlifyLikeServer]:
+    with netlify_like_server(asi_site.root) as server:
         yield server
 
 
@@ -288,9 +288,9 @@ def test_the_project_is_installed_where_certsite_finds_its_templates():
         assert installs and all("-e" in words or "--editable" in words for words in installs), command
 
 
-def test_404_page_and_redirects_come_from_the_build_not_from_netlify_toml(bundled_site):
-    assert (bundled_site.root / "404.html").is_file()  # Netlify serves it for unknown addresses
-    assert (bundled_site.root / "_redirects").is_file()  # aliases: -> "old new 301" lines
+def test_404_page_and_redirects_come_from_the_build_not_from_netlify_toml(asi_site):
+    assert (asi_site.root / "404.html").is_file()  # Netlify serves it for unknown addresses
+    assert (asi_site.root / "_redirects").is_file()  # aliases: -> "old new 301" lines
     assert "redirects" not in NETLIFY  # one place for redirects, so they cannot disagree
 
 
@@ -307,8 +307,8 @@ def test_the_policy_allows_only_the_site_itself_and_nothing_unsafe():
     assert not {"'unsafe-inline'", "'unsafe-eval'", "*", "http:", "https:", "data:", "blob:"} & sources
 
 
-def test_every_response_carries_the_security_headers_once(bundled_site):
-    for path in site_paths(bundled_site.root):
+def test_every_response_carries_the_security_headers_once(asi_site):
+    for path in site_paths(asi_site.root):
         headers = headers_for(path)
         assert headers["x-content-type-options"] == "nosniff", path
         assert headers["referrer-policy"] in ("strict-origin-when-cross-origin", "no-referrer", "same-origin"), path
@@ -363,14 +363,14 @@ def test_each_allowance_of_the_policy_is_needed_by_the_search_page(page, netlify
 # --- caching -----------------------------------------------------------------------------
 
 
-def test_only_pagefinds_content_hashed_files_are_cached_for_a_year(bundled_site, netlify):
-    fragment = next((bundled_site.root / "pagefind" / "fragment").iterdir())
+def test_only_pagefinds_content_hashed_files_are_cached_for_a_year(asi_site, netlify):
+    fragment = next((asi_site.root / "pagefind" / "fragment").iterdir())
     headers = response_headers(f"{netlify.url}/pagefind/fragment/{fragment.name}")
     assert headers["cache-control"] == LONG_CACHE
     for address in ("/pagefind/pagefind.js", "/pagefind/pagefind-entry.json", "/pagefind/wasm.en.pagefind", "/static/search.js", HOME, ENTITY):
         assert "cache-control" not in response_headers(netlify.url + address), address  # Netlify's default: revalidate
-    long_cached = {path for path in site_paths(bundled_site.root) if "immutable" in headers_for(path).get("cache-control", "")}
-    assert long_cached == {path for path in site_paths(bundled_site.root) if HASHED_NAME.match(path)}
+    long_cached = {path for path in site_paths(asi_site.root) if "immutable" in headers_for(path).get("cache-control", "")}
+    assert long_cached == {path for path in site_paths(asi_site.root) if HASHED_NAME.match(path)}
     assert {path.rsplit(".", 1)[1] for path in long_cached} == {"pf_fragment", "pf_index", "pf_filter", "pf_meta"}
     assert all(headers_for(path)["cache-control"] == LONG_CACHE for path in long_cached)
 

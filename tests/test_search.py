@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from browser import chromium_browser, static_server
-from conftest import BUNDLED_AS_OF, BUNDLED_CONTENT, PROJECT
+from conftest import ASI_AS_OF, ASI_REGISTER, PROJECT
 from generator.cli import main
 
 NORDIC = """\
@@ -53,10 +53,10 @@ def site_url(tmp_path_factory):
     """The bundled register plus one Norwegian entity, built with search and served locally."""
     root = tmp_path_factory.mktemp("search")
     content = root / "content"
-    shutil.copytree(BUNDLED_CONTENT, content)
+    shutil.copytree(ASI_REGISTER, content)
     (content / "certifications/2025-09-01-nordic-aluminium.md").write_text(NORDIC, encoding="utf-8")
     (content / "certifications/2025-10-01-hongda-aluminium.md").write_text(HONGDA, encoding="utf-8")
-    assert main(["build", "--content", str(content), "--output", str(root / "site"), "--as-of", BUNDLED_AS_OF]) == 0
+    assert main(["build", "--content", str(content), "--output", str(root / "site"), "--as-of", ASI_AS_OF]) == 0
     with static_server(root / "site") as url:
         yield url
 
@@ -188,10 +188,10 @@ def test_search_loads_nothing_from_other_hosts(page, site_url):
     assert all(url.startswith(site_url) for url in page.requests), page.requests
 
 
-def test_the_readme_states_what_a_first_search_transfers_on_the_bundled_site(bundled_site, browser):
+def test_the_readme_states_what_a_first_search_transfers_on_the_asi_site(asi_site, browser):
     """Measured here so that the README's figure cannot drift from the truth."""
     stated = int(re.search(r"first\s+search transfers about \*\*(\d+) KB\*\*", (PROJECT / "README.md").read_text("utf-8")).group(1))
-    with static_server(bundled_site.root) as url:
+    with static_server(asi_site.root) as url:
         page = browser.new_page()
         sizes: dict[str, int] = {}
         page.on("response", lambda response: sizes.__setitem__(response.url, len(response.body())) if response.ok else None)
@@ -222,11 +222,11 @@ def test_a_chinese_language_register_finds_words_inside_sentences(tmp_path, brow
     """Pagefind's extended build segments Chinese text; the standard build would index
     the sentence as one word, and "冶炼" from its middle would find nothing."""
     content = tmp_path / "content"
-    shutil.copytree(BUNDLED_CONTENT, content)
+    shutil.copytree(ASI_REGISTER, content)
     site_yaml = content / "site.yaml"
     site_yaml.write_text(site_yaml.read_text("utf-8").replace("language: en", "language: zh-CN"), encoding="utf-8")
     (content / "certifications/2025-10-01-hongda.md").write_text(CHINESE_BODY, encoding="utf-8")
-    assert main(["build", "--content", str(content), "--output", str(tmp_path / "site"), "--as-of", BUNDLED_AS_OF]) == 0
+    assert main(["build", "--content", str(content), "--output", str(tmp_path / "site"), "--as-of", ASI_AS_OF]) == 0
     with static_server(tmp_path / "site") as url:
         page = browser.new_page()
         for word in ("冶炼", "电解铝", "内蒙古"):

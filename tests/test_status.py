@@ -22,6 +22,7 @@ import pytest
 from browser import chromium_browser, static_server
 from conftest import PROJECT, BuiltSite
 from generator.cli import main
+from site_checks import broken_links, html5_problems, nu_problems
 
 REGISTER = PROJECT / "tests/registers/status"
 AS_OF = "2026-06-01"
@@ -168,6 +169,12 @@ def test_a_criterion_page_tells_open_findings_from_history(site):
 def test_archives_and_the_home_page_carry_the_status_as_of_the_data_date(site, url, title, status):
     item = site.soup(url).find("a", string=title).find_parent("article").find("ul", class_="standings").get_text(" ", strip=True)
     assert item.startswith(f"Test Performance Standard V1: {status}")
+
+
+def test_every_page_of_the_status_register_is_sound(site):
+    assert html5_problems(site.root) == []
+    assert broken_links(site.root) == []
+    assert nu_problems(site.root) == ""
 
 
 # ---- In a real browser, against the real Pagefind index ----
