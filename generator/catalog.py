@@ -59,6 +59,8 @@ class Standing:
     valid_until: date | None  # announced, or derived from the standard's validity period
     until_derived: bool
     superseded_by: Announcement | None  # the next announcement for the same entity, standard and facilities
+    until_passed: bool  # the end date lies before the build date (a suspended certificate can outlive it)
+    starts_later: bool  # valid_from lies after the build date
 
     @property
     def in_force(self) -> bool:
@@ -76,15 +78,21 @@ class Standing:
         return sum(self.is_open(n) for n in self.certification.nonconformances)
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, or the month's last day when it is shorter.
+def last_day_of_validity(start: date, months: int) -> date:
+    """The last day of a period of ``months`` that starts on ``start``: the day before the
+    same day ``months`` later, or that month's last day when it has no such day.
 
-    >>> add_months(date(2021, 3, 1), 36), add_months(date(2024, 1, 31), 1), add_months(date(2023, 11, 30), 3)
-    (datetime.date(2024, 3, 1), datetime.date(2024, 2, 29), datetime.date(2024, 2, 29))
+    >>> last_day_of_validity(date(2021, 3, 1), 36), last_day_of_validity(date(2024, 1, 10), 36)
+    (datetime.date(2024, 2, 29), datetime.date(2027, 1, 9))
+    >>> last_day_of_validity(date(2020, 2, 29), 12), last_day_of_validity(date(2021, 1, 31), 1), last_day_of_validity(date(2021, 1, 28), 1)
+    (datetime.date(2021, 2, 28), datetime.date(2021, 2, 28), datetime.date(2021, 2, 27))
     """
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    if start.day > last:  # 29 February, or the 31st, has no match in that month
+        return date(year, month, last)
+    return date(year, month, start.day) - timedelta(days=1)
 
 
 def end_date(certification: Certification, announced: date, validity: Validity) -> tuple[date | None, bool]:
@@ -106,8 +114,7 @@ def end_date(certification: Certification, announced: date, validity: Validity) 
     months = validity.months(certification.status)
     if months is None:
         return None, False
-    start = certification.valid_from or announced
-    return add_months(start, months) - timedelta(days=1), True
+    return last_day_of_validity(certification.valid_from or announced, months), True
 
 
 def _example(**fields: object) -> Certification:
@@ -146,7 +153,10 @@ def _standings(published: list[Announcement], standards: dict[str, Standard], as
         for position, certification in enumerate(announcement.certifications, start=1):
             until, derived = end_date(certification, announcement.date, standards[certification.standard_id].validity)
             superseded_by = successor.get((announcement.slug, position))
-            items.append(Standing(announcement, position, certification, _status(certification, superseded_by, until, as_of), until, derived, superseded_by))
+            status = _status(certification, superseded_by, until, as_of)
+            passed = until is not None and until < as_of
+            starts_later = certification.valid_from is not None and certification.valid_from > as_of
+            items.append(Standing(announcement, position, certification, status, until, derived, superseded_by, passed, starts_later))
         standings[announcement.slug] = tuple(items)
     return standings
 
@@ -205,8 +215,9 @@ class Catalog:
     entities: tuple[EntityPage, ...]  # A-Z
     standards: tuple[Standard, ...]
     findings_by_criterion: dict[tuple[str, str], tuple[Finding, ...]]  # (standard id, number)
-    # Per standard, each entity with its newest certification against it, A-Z.
-    entities_by_standard: dict[str, tuple[tuple[EntityPage, Standing], ...]]
+    # Per standard, each entity (A-Z) with its current certifications against it: one,
+    # or more when they cover different facilities or were announced on one day.
+    entities_by_standard: dict[str, tuple[tuple[EntityPage, tuple[Standing, ...]], ...]]
     pages: tuple[Page, ...]
     redirects: tuple[tuple[str, Announcement], ...]  # (old address, announcement now there)
 
@@ -251,12 +262,9 @@ def build_catalog(corpus: Corpus, build_date: date, include_drafts: bool = False
 
     by_entity: dict[str, list[Announcement]] = defaultdict(list)
     findings: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    newest_standing: dict[str, dict[str, Standing]] = defaultdict(dict)
     for announcement in published:
         by_entity[announcement.entity_slug].append(announcement)
         for standing in standings[announcement.slug]:
-            # Announcements come newest first, so the first one seen is the newest.
-            newest_standing[standing.certification.standard_id].setdefault(announcement.entity_slug, standing)
             for nonconformance in standing.certification.nonconformances:
                 key = (standing.certification.standard_id, nonconformance.ref.criterion)
                 findings[key].append(Finding(standing, nonconformance))
@@ -273,13 +281,21 @@ def build_catalog(corpus: Corpus, build_date: date, include_drafts: bool = False
         entities=tuple(entities),
         standards=corpus.standards,
         findings_by_criterion={key: tuple(items) for key, items in sorted(findings.items())},
-        entities_by_standard={
-            standard_id: tuple((entity, by_entity_slug[entity.slug]) for entity in entities if entity.slug in by_entity_slug)
-            for standard_id, by_entity_slug in sorted(newest_standing.items())
-        },
+        entities_by_standard=_entities_by_standard(entities),
         pages=tuple(sorted(corpus.pages, key=lambda p: p.slug)),
         redirects=tuple(sorted(((alias, a) for a in published for alias in a.aliases), key=lambda pair: pair[0])),
     )
+
+
+def _entities_by_standard(entities: list[EntityPage]) -> dict[str, tuple[tuple[EntityPage, tuple[Standing, ...]], ...]]:
+    grouped: dict[str, list[tuple[EntityPage, tuple[Standing, ...]]]] = defaultdict(list)
+    for entity in entities:  # A-Z, so each standard's list is too
+        by_standard: dict[str, list[Standing]] = defaultdict(list)
+        for standing in entity.current:
+            by_standard[standing.certification.standard_id].append(standing)
+        for standard_id, items in by_standard.items():
+            grouped[standard_id].append((entity, tuple(items)))
+    return {standard_id: tuple(items) for standard_id, items in sorted(grouped.items())}
 
 
 def _entity_page(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 from generator.errors import ContentError, Diagnostic
@@ -201,11 +202,15 @@ def cross_check(
             continue
         profile = profiles.get(slug)
         declared = {profile.name, *profile.aliases} if profile else set()
-        others = ", ".join(f"'{name}'" for name in names)
         for name, doc in names.items():
             if name not in declared and slugify(name) != slug:
+                others = ", ".join(f"'{other}'" for other in names if other != name)
+                hint = (
+                    f"if that is right, list '{name}' under aliases: in entities/{slug}.yaml to silence this"
+                    if profile else f"if that is right, create entities/{slug}.yaml with the name to show and the others under aliases: to silence this"
+                )
                 diagnostics.append(
-                    Diagnostic(doc.path, doc.line(("entity",)), f"entity '{name}' shares the entity page '{slug}' with other names ({others}); they are shown as one company", f"if that is right, list '{name}' under aliases: in content/entities/{slug}.yaml to silence this; otherwise give it its own entity_slug", warning=True)
+                    Diagnostic(doc.path, doc.line(("entity",)), f"entity '{name}' shares the entity page '{slug}' with {others}; they are shown as one company", f"{hint}; otherwise give it its own entity_slug", warning=True)
                 )
     for slug, countries in countries_by_slug.items():
         if len(countries) < 2:
@@ -214,6 +219,22 @@ def cross_check(
         for country, doc in countries.items():
             diagnostics.append(
                 Diagnostic(doc.path, doc.line(("location", "country")), f"the entity page '{slug}' is used by announcements in {listed}; its page shows one company in several countries", "if these are different companies, give each its own entity_slug", warning=True)
+            )
+
+    # Two announcements of one day about the same certificate leave no later one to
+    # supersede the other: both stay current, and a reader sees two statuses at once.
+    same_day: dict[tuple[str, str, date, frozenset[str]], list[tuple[RawDocument, int]]] = defaultdict(list)
+    for doc, announcement in checked:
+        for index, certification in enumerate(announcement.certifications):
+            same_day[(announcement.entity_slug, certification.standard_id, announcement.date, frozenset(announcement.facilities))].append((doc, index))
+    for (slug, standard_id, day, _), items in same_day.items():
+        files = {doc.path for doc, _ in items}
+        if len(files) < 2:
+            continue
+        for doc, index in items:
+            others = ", ".join(sorted(path.name for path in files if path != doc.path))
+            diagnostics.append(
+                Diagnostic(doc.path, doc.line(("certifications", index, "standard")), f"{others} also announces a certification of '{slug}' against {standard_id} on {day}; both are shown as current", "if one replaces the other, give the later one a later date (or delete the earlier file)", warning=True)
             )
 
     for entity in entities if entity_slugs is not None else ():

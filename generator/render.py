@@ -173,7 +173,7 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
             "standards.html",
             entities_by_standard=catalog.entities_by_standard,
             in_force={
-                standard_id: sum(standing.in_force for _, standing in pairs)
+                standard_id: sum(any(standing.in_force for standing in current) for _, current in pairs)
                 for standard_id, pairs in catalog.entities_by_standard.items()
             },
         ),

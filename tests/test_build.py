@@ -205,7 +205,7 @@ def test_every_detail_of_a_certification_reaches_the_press_release_page(content,
     facts = {dt.get_text(" ", strip=True): dt.find_next_sibling("dd").get_text(" ", strip=True) for dt in page.select("section.certification dt")}
     assert facts["Certificate"] == "ASI-2024-017"
     assert facts["Scope"] == "Smelting"
-    assert facts["Status as of 1 June 2024"] == "Suspended , valid until 9 January 2027"
+    assert facts["Status as of 1 June 2024"] == "Suspended , end date 9 January 2027"
     assert facts["Valid"] == "from 10 January 2024 until 9 January 2027"
     assert page.find("a", href="https://reports.example.org/acme.pdf")
     rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in page.select("table.findings tbody tr")]
@@ -251,3 +251,23 @@ def test_a_withdrawn_certification_is_not_counted_as_in_force(content, certsite,
     assert statuses == {"Acme Metals Ltd.": "Withdrawn", "Beta Alloys": "Certified"}
     index = BeautifulSoup((site / "standards/index.html").read_text("utf-8"), "html.parser")
     assert [td.get_text(strip=True) for td in index.select("tbody tr td")][1:] == ["2", "1"]
+
+
+def test_a_certificate_valid_from_a_later_day_says_so(content, certsite, tmp_path):
+    cert = "    auditor: Example Certification\n"
+    content.announce("2024-01-10-acme-metals.md", announcement(**{cert: cert + "    valid_from: 2024-09-01\n"}))
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
+    page = BeautifulSoup((site / "entities/acme-metals-ltd/index.html").read_text("utf-8"), "html.parser")
+    assert page.find(class_="answer").get_text(" ", strip=True).startswith(
+        "Test Performance Standard V1: certified, valid from 1 September 2024 until 31 August 2027 (derived)"
+    )
+
+
+def test_an_entity_page_names_every_place_it_was_certified(content, certsite, tmp_path):
+    content.announce("2024-03-01-acme-bergen.md", announcement(**{"date: 2024-01-10": "date: 2024-03-01", "city: Oslo": "city: Bergen"}))
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
+    page = BeautifulSoup((site / "entities/acme-metals-ltd/index.html").read_text("utf-8"), "html.parser")
+    places = page.find("dt", string="Locations").find_next_sibling("dd").get_text(" ", strip=True)
+    assert places == "Bergen, Norway ; Oslo, Norway"

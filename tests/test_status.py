@@ -152,7 +152,7 @@ def test_a_criterion_page_tells_open_findings_from_history(site):
     table = rows(page.find("table", class_="findings"))
     assert [(row[0], row[1], row[4], row[5].split(" ,")[0].split(" by")[0]) for row in table] == [
         ("Vestera Metall A/S", "1 April 2025", "Open", "Certified"),
-        ("Pelican Extrusions SA", "1 September 2024", "History: not recorded as closed before the certificate was expired", "Expired"),
+        ("Pelican Extrusions SA", "1 September 2024", "History: not recorded as closed before the certificate expired", "Expired"),
         ("Vesterå Metall AS", "1 February 2021", "History: not recorded as closed before the certificate was superseded", "Superseded"),
     ]
     assert "1 is open as of 1 June 2026" in page.find("main").get_text(" ", strip=True)
@@ -163,7 +163,7 @@ def test_a_criterion_page_tells_open_findings_from_history(site):
     [
         ("/certifications/2021/", "Vesterå Metall certified against the Test Performance Standard", "Superseded by the announcement of 1 March 2023"),
         ("/certifications/2022/", "Kestrel Alloys certified against the Test Performance Standard", "Expired , was valid until 9 May 2025 (derived)"),
-        ("/", "Orca Rolling's certification suspended", "Suspended , valid until 31 December 2027"),
+        ("/", "Orca Rolling's certification suspended", "Suspended , end date 31 December 2027"),
     ],
 )
 def test_archives_and_the_home_page_carry_the_status_as_of_the_data_date(site, url, title, status):
@@ -255,6 +255,14 @@ def test_excerpts_read_as_sentences(page):
     assert "Orca Rolling GmbH. Status as of 1 June 2026." in excerpts
 
 
+def test_a_chinese_name_stays_in_the_excerpt_and_its_indexed_parts_do_not(page):
+    page.goto("/search/?q=China")
+    page.wait_for_function("document.querySelectorAll('.search-result .excerpt').length > 0")
+    excerpts = page.locator(".search-result .excerpt").all_inner_texts()
+    assert any("宏达铝业有限公司" in text for text in excerpts), excerpts
+    assert not any("达铝业有限公司 铝业" in text or "有限公司 限公司" in text for text in excerpts), excerpts
+
+
 def label_counts(page, key: str) -> dict[str, int]:
     counts = {}
     for box in page.locator(f"input[name='{key}']").all():
@@ -266,14 +274,14 @@ def label_counts(page, key: str) -> dict[str, int]:
 def test_filter_counts_are_the_companies_among_the_current_results(page):
     found = search(page, "/search/?q=Test+Performance+Standard")
     companies = [r for r in found if r["url"].startswith("/entities/")]
-    assert label_counts(page, "kind") == {"Certified entity": len(companies), "Announcement": len(found) - len(companies)}
+    assert label_counts(page, "kind") == {"Entity": len(companies), "Announcement": len(found) - len(companies)}
     statuses = label_counts(page, "status")
     for status in ("certified", "expired", "suspended"):
         # Counted here from what the reader sees: each company's current certifications.
         assert statuses[status] == sum(f": {status}" in r["status"] for r in companies), status
     assert "superseded" not in statuses  # only current certifications describe a company
     narrower = search(page, "/search/?q=Kestrel")
-    assert label_counts(page, "kind")["Certified entity"] == 1 and label_counts(page, "status")["certified"] == 0
+    assert label_counts(page, "kind")["Entity"] == 1 and label_counts(page, "status")["certified"] == 0
     assert len(narrower) == 2
 
 
@@ -283,24 +291,66 @@ def test_the_status_filter_shows_only_companies_certified_now(page):
     assert all(": certified" in r["status"] for r in found)
 
 
-def test_every_result_is_reachable(tmp_path, browser):
-    content = tmp_path / "content"
+def test_a_count_beside_an_unticked_value_is_what_ticking_it_adds(page):
+    """Values of one group combine with "any": ticking a second status widens the search."""
+    search(page, "/search/?status=certified")
+    counts = label_counts(page, "status")
+    for status in ("expired", "suspended"):
+        assert counts[status] == len(search(page, f"/search/?status={status}")), status
+
+
+SIMILAR = ["Nordic Aluminium Rolling AS", "Nordic Rolling Aluminium AS", "Nordic Aluminium Profiles AS", "Nordic Profiles Aluminium AS",
+           "Aluminium Nordic Rolling AS", "Nordic Aluminium AS", "Nordic Aluminium Rolling Holding AS", "Rolling Nordic AS"]
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory):
+    """The status register plus companies with similar names and 45 smelters: more than a page of results."""
+    root = tmp_path_factory.mktemp("crowded")
+    content = root / "content"
     shutil.copytree(REGISTER, content)
-    for n in range(45):
-        (content / f"certifications/2025-06-{n % 28 + 1:02d}-smelter-{n}.md").write_text(
-            f"---\ntitle: Smelter {n} certified\ndate: 2025-06-{n % 28 + 1:02d}\nentity: Smelter {n} Ltd\n"
+    companies = [*SIMILAR, *(f"Smelter {n} Ltd" for n in range(45))]
+    for n, name in enumerate(companies):
+        day = f"2025-06-{n % 28 + 1:02d}"
+        (content / f"certifications/{day}-company-{n}.md").write_text(
+            f"---\ntitle: {name} certified\ndate: {day}\nentity: {name}\n"
             "location: {country: GB}\ncertifications:\n  - standard: test-ps\n    auditor: Albion Certification\n---\n"
-            f"Smelter {n} was certified.\n",
+            f"{name}, a smelter and rolling mill, was certified.\n",
             encoding="utf-8",
         )
-    assert main(["build", "--content", str(content), "--output", str(tmp_path / "site"), "--as-of", AS_OF]) == 0
-    with static_server(tmp_path / "site") as url:
-        context = browser.new_context(base_url=url)
-        page = context.new_page()
-        found = search(page, "/search/?q=smelter")
-        total = int(page.locator("#search-count").inner_text().split()[0])
-        context.close()
+    assert main(["build", "--content", str(content), "--output", str(root / "site"), "--as-of", AS_OF]) == 0
+    with static_server(root / "site") as url:
+        yield url
+
+
+@pytest.fixture
+def crowded_page(browser, crowded):
+    context = browser.new_context(base_url=crowded)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("name", SIMILAR)
+def test_an_exact_name_wins_among_similar_names(crowded_page, name):
+    found = search(crowded_page, f"/search/?q={name}")
+    assert found[0]["title"] == name, [r["title"] for r in found[:5]]
+
+
+def test_every_result_is_reachable(crowded_page):
+    found = search(crowded_page, "/search/?q=smelter")
+    total = int(crowded_page.locator("#search-count").inner_text().split()[0])
     urls = [r["url"] for r in found]
     assert total > 60 and len(urls) == total and len(set(urls)) == total
     assert {f"/entities/smelter-{n}-ltd/" for n in range(45)} <= set(urls)
 
+
+def test_show_more_after_typing_a_query_adds_the_next_results(crowded_page):
+    crowded_page.goto("/search/")
+    crowded_page.wait_for_function("document.getElementById('search-count').textContent.startsWith('Type')")  # ready
+    crowded_page.fill("#search-q", "smelter")
+    crowded_page.wait_for_function("document.querySelectorAll('.search-result').length === 20")
+    crowded_page.locator("#search-more").click()  # leaving the field fires "change" too
+    crowded_page.wait_for_function("document.querySelectorAll('.search-result').length === 40")
+    crowded_page.wait_for_timeout(600)  # longer than the form's pause before it searches again
+    assert crowded_page.locator(".search-result").count() == 40
+    assert crowded_page.evaluate("document.activeElement.closest('.search-result') === document.querySelectorAll('.search-result')[20]")

@@ -192,10 +192,24 @@ def test_two_names_under_one_slug_are_one_company_with_a_warning(content, certsi
         f"{content.root}/certifications/2024-02-01-other.md:4: warning: entity 'Zenith Alloys' shares the entity page 'acme-metals-ltd'"
         in run.err
     )
-    assert "list 'Zenith Alloys' under aliases: in content/entities/acme-metals-ltd.yaml" in run.err
+    assert "with 'Acme Metals Ltd.'; they are shown as one company" in run.err
+    assert "create entities/acme-metals-ltd.yaml with the name to show and the others under aliases:" in run.err
     assert "valid; 1 warning" in run.out
     strict = certsite("check", "--content", content.root, "--strict")
     assert strict.code == 1 and "warning" in strict.err.splitlines()[-1]
+    content.write("entities/acme-metals-ltd.yaml", "name: Acme Metals Ltd.\naliases: [Zenith Alloys]\n")
+    declared = certsite("check", "--content", content.root, "--strict")
+    assert declared.code == 0 and "warning" not in declared.err
+
+
+def test_two_announcements_of_one_day_about_one_certificate_are_a_warning(content, certsite):
+    content.announce("2024-01-10-acme-metals-again.md", announcement(**{"title: Acme Metals certified": "title: Acme Metals suspended"}))
+    run = certsite("check", "--content", content.root)
+    assert run.code == 0, run.err
+    assert (
+        f"{content.root}/certifications/2024-01-10-acme-metals.md:9: warning: 2024-01-10-acme-metals-again.md also announces a certification of 'acme-metals-ltd' against test-ps on 2024-01-10; both are shown as current"
+        in run.err
+    )
 
 
 def test_names_declared_in_the_entity_profile_share_one_page(content, certsite):

@@ -13,7 +13,7 @@ const FILTERS = [
   ["year", "Year announced"],
   ["activity", "Activity"],
 ];
-const KIND_LABELS = { "Certified entity": "Companies", Announcement: "Announcements" };
+const KIND_LABELS = { "Entity": "Companies", Announcement: "Announcements" };
 const PAGE_SIZE = 20;
 
 const form = document.getElementById("search-form");
@@ -123,8 +123,11 @@ async function runSearch(state) {
   if (state.sort) options.sort = { date: state.sort === "oldest" ? "asc" : "desc" };
   const search = await pagefind.search(state.q || null, options);
   if (ticket !== latest) return; // a newer search has started
-  showCounts(search.filters);
-  shown = { results: search.results, next: 0 };
+  showCounts(await countsFor(state, filters, search.filters));
+  if (ticket !== latest) return;
+  const results = state.sort ? search.results : await exactNameFirst(search.results, state.q);
+  if (ticket !== latest) return;
+  shown = { results, next: 0 };
   list.replaceChildren();
   const what = state.q ? `“${state.q}”` : "these filters";
   if (!search.results.length) {
@@ -142,9 +145,40 @@ async function runSearch(state) {
   // Announced last, once the first results are on the page.
   const total = search.results.length;
   const kinds = search.filters.kind || {};
-  const companies = kinds["Certified entity"] || 0;
+  const companies = kinds["Entity"] || 0;
   const announcements = kinds.Announcement || 0;
   count.textContent = `${total} result${total === 1 ? "" : "s"} for ${what}: ${companies} compan${companies === 1 ? "y" : "ies"}, ${announcements} announcement${announcements === 1 ? "" : "s"}.`;
+}
+
+// Pagefind counts what each value would leave if it were added to the filters. Within
+// a group that already has a ticked value, ticking another one widens the search
+// ("any" of them), so that group's counts come from the search without its own choice.
+async function countsFor(state, filters, counts) {
+  const merged = { ...counts };
+  for (const key of Object.keys(filters)) {
+    const others = { ...filters };
+    delete others[key];
+    const wider = await pagefind.search(state.q || null, { filters: others });
+    merged[key] = wider.filters[key] || {};
+  }
+  return merged;
+}
+
+// Names compared as a reader types them: case, accents, spaces and punctuation aside.
+function folded(text) {
+  return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+}
+
+// A company whose name (or other name) is exactly the query comes first, whatever
+// the ranking says: that is the page a reader typing a name is looking for.
+async function exactNameFirst(results, query) {
+  const wanted = folded(query || "");
+  if (!wanted) return results;
+  const head = results.slice(0, PAGE_SIZE);
+  const data = await Promise.all(head.map((result) => result.data()));
+  const index = data.findIndex((d) => (d.meta.names || "").split(" / ").some((name) => folded(name) === wanted));
+  if (index <= 0) return results;
+  return [results[index], ...results.slice(0, index), ...results.slice(index + 1)];
 }
 
 // The next PAGE_SIZE results, appended; every result is reachable this way.
@@ -178,24 +212,37 @@ function renderResult(data) {
 
 // Pages index the later parts of names written without spaces (see search_suffixes
 // in generator/render.py) so that part of a Chinese name finds them. Readers need not
-// see that list: drop each Chinese, Japanese or Korean word that is the next word plus
-// one leading character, or the previous word less one. Words in spaced scripts are
-// never touched, so quoted text stays as written.
+// see that list: in each run of Chinese, Japanese or Korean words, drop the words that
+// are the end of a longer word of the same run. The whole name is never the end of a
+// longer one, so it stays; words in spaced scripts are never touched.
 const UNSPACED = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]/;
 function withoutNameParts(excerptHtml) {
   const words = excerptHtml.split(" ");
   const plain = words.map((word) => word.replace(/<\/?mark>/g, "").replace(/[.,;]$/, ""));
-  const isPart = (i) =>
-    UNSPACED.test(plain[i]) &&
-    ((i + 1 < plain.length && plain[i + 1] === plain[i].slice(1)) || (i > 0 && plain[i] === plain[i - 1].slice(1)));
-  return words.filter((_, i) => !isPart(i)).join(" ");
+  const keep = words.map(() => true);
+  for (let start = 0; start < words.length; ) {
+    let end = start;
+    while (end < words.length && UNSPACED.test(plain[end])) end++;
+    for (let i = start; i < end; i++) {
+      for (let j = start; j < end; j++) {
+        if (plain[j].length > plain[i].length && plain[j].endsWith(plain[i])) keep[i] = false;
+      }
+    }
+    start = Math.max(end, start + 1);
+  }
+  return words.filter((_, i) => keep[i]).join(" ");
 }
 
 let timer;
+let searched = "";
 function onChange() {
   clearTimeout(timer);
   timer = setTimeout(() => {
     const state = formState();
+    // Leaving the field fires "change" with nothing changed: keep the results (and
+    // those already shown with "Show more") rather than search again.
+    if (JSON.stringify(state) === searched) return;
+    searched = JSON.stringify(state);
     writeAddress(state);
     runSearch(state);
   }, 150);
@@ -204,6 +251,7 @@ function onChange() {
 const initial = readAddress();
 input.value = initial.q;
 sortSelect.value = initial.sort;
+searched = JSON.stringify(initial);
 await renderFilters(initial.filters);
 form.addEventListener("submit", (event) => { event.preventDefault(); onChange(); });
 form.addEventListener("input", onChange);
