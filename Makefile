@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install serve build check test bench clean
+.PHONY: install serve build check test check-package bench clean
 
 install: $(VENV)/.installed
 
@@ -28,6 +28,11 @@ check: install
 
 test: install
 	$(BIN)/python -m pytest
+	.ci/check-package
+
+# Build the wheel, install it into a fresh environment and build the register with it.
+check-package: install
+	.ci/check-package
 
 bench: install
 	$(BIN)/python bench/bench.py

@@ -21,11 +21,11 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from generator.build import TEMPLATES_DIR  # noqa: E402
-from generator.catalog import build_catalog  # noqa: E402
-from generator.load import load  # noqa: E402
-from generator.publish import publish  # noqa: E402
-from generator.render import render_site  # noqa: E402
+from certsite.build import PACKAGE_TEMPLATES  # noqa: E402
+from certsite.catalog import build_catalog  # noqa: E402
+from certsite.load import load  # noqa: E402
+from certsite.publish import publish  # noqa: E402
+from certsite.render import render_site  # noqa: E402
 
 COUNTRIES = ["CN", "NO", "DE", "AU", "BR", "CA", "IN", "AE", "IS", "GN"]
 ACTIVITIES = ["aluminium smelting", "casting", "extrusion", "rolling", "alumina refining", "bauxite mining", "recycling"]
@@ -77,8 +77,8 @@ def main() -> None:
 
         corpus = timed("load (read, parse, validate)", lambda: load(content))
         catalog = timed("catalog", lambda: build_catalog(corpus, date(2026, 11, 23)))
-        outputs = timed("render (in memory)", lambda: render_site(catalog, TEMPLATES_DIR))
-        timed("publish" + (" with Pagefind" if args.search else ""), lambda: publish(outputs, TEMPLATES_DIR / "static", root / "site", args.search, sources=[content], workdir=root))
+        outputs = timed("render (in memory)", lambda: render_site(catalog, (PACKAGE_TEMPLATES,)))
+        timed("publish" + (" with Pagefind" if args.search else ""), lambda: publish(outputs, (PACKAGE_TEMPLATES / "static",), root / "site", args.search, sources=[content], workdir=root))
         size = sum(len(b) for b in outputs.values())
         print(f"{args.announcements} announcements, {len(catalog.entities)} entities -> {len(outputs)} outputs, {size / 1e6:.1f} MB")
         for label, seconds in figures:

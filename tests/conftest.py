@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from generator.cli import main
+from certsite.cli import main
 
 PROJECT = Path(__file__).resolve().parent.parent
 # The live register that editors change: tests hold it only to what any valid register must be.

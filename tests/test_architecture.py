@@ -1,11 +1,11 @@
-"""The generator's modules import in one direction only (see ../shared/STYLE.md)."""
+"""certsite's modules import in one direction only (see ../shared/STYLE.md)."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-GENERATOR = Path(__file__).resolve().parent.parent / "generator"
+GENERATOR = Path(__file__).resolve().parent.parent / "certsite"
 
 # Each module and the project modules it may import; everything else stays out.
 ALLOWED = {
@@ -38,13 +38,13 @@ ALLOWED = {
 def project_imports(path: Path) -> set[str]:
     imported = set()
     for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("generator"):
-            if node.module == "generator":
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("certsite"):
+            if node.module == "certsite":
                 imported.update(alias.name for alias in node.names)
             else:
                 imported.add(node.module.split(".")[1])
         elif isinstance(node, ast.Import):
-            imported.update(a.name.split(".")[1] for a in node.names if a.name.startswith("generator."))
+            imported.update(a.name.split(".")[1] for a in node.names if a.name.startswith("certsite."))
     return imported
 
 

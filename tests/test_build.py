@@ -233,7 +233,7 @@ def test_output_does_not_depend_on_python_hash_seeds(tmp_path):
     for seed in ("1", "2"):
         output = tmp_path / f"seed-{seed}"
         subprocess.run(
-            [sys.executable, "-m", "generator", "build", "--content", str(ASI_REGISTER), "--output", str(output), "--as-of", "2026-11-23", "--no-search"],
+            [sys.executable, "-m", "certsite", "build", "--content", str(ASI_REGISTER), "--output", str(output), "--as-of", "2026-11-23", "--no-search"],
             cwd=PROJECT, env={**os.environ, "PYTHONHASHSEED": seed}, check=True, capture_output=True,
         )
         digests.append(tree_digest(output))
@@ -271,3 +271,28 @@ def test_an_entity_page_names_every_place_it_was_certified(content, certsite, tm
     page = BeautifulSoup((site / "entities/acme-metals-ltd/index.html").read_text("utf-8"), "html.parser")
     places = page.find("dt", string="Locations").find_next_sibling("dd").get_text(" ", strip=True)
     assert places == "Bergen, Norway ; Oslo, Norway"
+
+
+def test_a_register_overrides_any_template_and_static_file_with_its_own(content, certsite, tmp_path):
+    """templates/ beside the content folder (as in Hugo and MkDocs) wins over certsite's own."""
+    own = content.root.parent / "templates"
+    (own / "static").mkdir(parents=True)
+    (own / "404.html").write_text('{% extends "base.html" %}{% block title %}Lost{% endblock %}{% block main %}<h1>Nothing here</h1>{% endblock %}', encoding="utf-8")
+    (own / "static/style.css").write_text("body { color: black; }\n", encoding="utf-8")
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
+    assert BeautifulSoup((site / "404.html").read_text("utf-8"), "html.parser").h1.get_text() == "Nothing here"
+    assert (site / "static/style.css").read_text("utf-8") == "body { color: black; }\n"
+    assert (site / "static/search.js").is_file()  # what the register does not replace comes from certsite
+    assert "Acme Metals Ltd." in (site / "entities/acme-metals-ltd/index.html").read_text("utf-8")
+
+
+def test_templates_named_on_the_command_line_win_and_a_missing_folder_is_an_error(content, certsite, tmp_path):
+    custom = tmp_path / "theme"
+    custom.mkdir()
+    (custom / "404.html").write_text('{% extends "base.html" %}{% block title %}Gone{% endblock %}{% block main %}<h1>Gone</h1>{% endblock %}', encoding="utf-8")
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--templates", custom, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
+    assert BeautifulSoup((site / "404.html").read_text("utf-8"), "html.parser").h1.get_text() == "Gone"
+    missing = certsite("check", "--content", content.root, "--templates", tmp_path / "nope")
+    assert missing.code == 1 and "the templates folder" in missing.err and "does not exist" in missing.err

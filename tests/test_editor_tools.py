@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
-from generator import schema
+from certsite import schema
 
 from conftest import LIVE_CONTENT, PROJECT
 
@@ -116,7 +116,7 @@ class Terminal:
     def __init__(self, *args: str | Path):
         self.master, slave = os.openpty()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "generator", *map(str, args)],
+            [sys.executable, "-m", "certsite", *map(str, args)],
             stdin=slave, stdout=slave, stderr=slave, cwd=PROJECT, start_new_session=True,
             env={**os.environ, "PYTHONIOENCODING": "utf-8"},
         )

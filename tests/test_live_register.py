@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import LIVE_CONTENT
-from generator.cli import main
+from certsite.cli import main
 from site_checks import broken_links, html5_problems, nu_problems, third_party_loads
 
 TODAY = date.today().isoformat()  # what the production build uses

@@ -280,12 +280,12 @@ def test_production_never_shows_drafts_and_previews_do(content, certsite, tmp_pa
     assert (tmp_path / "preview" / draft).is_file()
 
 
-def test_the_project_is_installed_where_certsite_finds_its_templates():
-    # certsite reads templates/ beside its package: a plain `pip install .` copies the
-    # package into site-packages without them, and every build would fail.
+def test_netlify_installs_certsite_as_a_package_not_from_the_checkout():
+    # certsite carries its templates inside the package, so a plain install builds the
+    # site; an editable one would hide a wheel that lacks them.
     for command in (NETLIFY["build"]["command"], NETLIFY["context"]["deploy-preview"]["command"]):
         installs = [shlex.split(step) for step in command.split("&&") if "install" in shlex.split(step)]
-        assert installs and all("-e" in words or "--editable" in words for words in installs), command
+        assert installs and not any("-e" in words or "--editable" in words for words in installs), command
 
 
 def test_404_page_and_redirects_come_from_the_build_not_from_netlify_toml(asi_site):

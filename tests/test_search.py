@@ -11,7 +11,7 @@ import pytest
 
 from browser import chromium_browser, static_server
 from conftest import ASI_AS_OF, ASI_REGISTER, PROJECT
-from generator.cli import main
+from certsite.cli import main
 
 NORDIC = """\
 ---

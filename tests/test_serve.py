@@ -19,7 +19,7 @@ FILE = "certifications/2024-01-10-acme-metals.md"
 def server(content):
     """`certsite serve` as its own process on a free port; yields its address, then stops it with Ctrl-C."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "generator", "serve", "--content", str(content.root), "--port", "0", "--no-search", "--as-of", "2024-06-01"],
+        [sys.executable, "-m", "certsite", "serve", "--content", str(content.root), "--port", "0", "--no-search", "--as-of", "2024-06-01"],
         cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     address = None

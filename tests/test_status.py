@@ -21,7 +21,7 @@ import pytest
 
 from browser import chromium_browser, static_server
 from conftest import PROJECT, BuiltSite
-from generator.cli import main
+from certsite.cli import main
 from site_checks import broken_links, html5_problems, nu_problems
 
 REGISTER = PROJECT / "tests/registers/status"

@@ -298,7 +298,7 @@ def test_content_mistakes_never_show_a_traceback(content):
     content.announce("2024-01-10-acme-metals.md", b"---\ntitle: [unclosed\ndate: \xff\n---\n")
     content.write("standards/broken.yaml", "- just\n- a list\n")
     result = subprocess.run(
-        [sys.executable, "-m", "generator", "build", "--content", str(content.root), "--output", str(content.root.parent / "site")],
+        [sys.executable, "-m", "certsite", "build", "--content", str(content.root), "--output", str(content.root.parent / "site")],
         capture_output=True, text=True, cwd=PROJECT, check=False,
     )
     assert result.returncode == 1

@@ -16,11 +16,11 @@ from typing import Any
 
 import jinja2
 
-from generator import urls
-from generator.catalog import Catalog, EntityPage, Finding
-from generator.countries import COUNTRY_NAMES
-from generator.errors import BuildError
-from generator.model import Criterion, Standard
+from certsite import urls
+from certsite.catalog import Catalog, EntityPage, Finding
+from certsite.countries import COUNTRY_NAMES
+from certsite.errors import BuildError
+from certsite.model import Criterion, Standard
 
 Outputs = dict[PurePosixPath, bytes]
 
@@ -36,9 +36,9 @@ class PageSpec:
     context: dict[str, Any]
 
 
-def make_environment(templates_dir: Path) -> jinja2.Environment:
+def make_environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
+        loader=jinja2.FileSystemLoader(template_dirs),  # the first folder that has a template wins
         autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -245,7 +245,7 @@ def _number_key(number: str) -> tuple[int, ...]:
     return tuple(int(part) for part in number.split("."))
 
 
-def render_site(catalog: Catalog, templates_dir: Path) -> Outputs:
+def render_site(catalog: Catalog, template_dirs: tuple[Path, ...]) -> Outputs:
     """Render every page in memory; raise ``BuildError`` for a template bug or a path claimed twice."""
     specs = page_specs(catalog)
     claimed_by: dict[PurePosixPath, str] = {}
@@ -259,12 +259,12 @@ def render_site(catalog: Catalog, templates_dir: Path) -> Outputs:
         for parent in path.parents:
             if parent in claimed_by:
                 raise BuildError(f"{claimed_by[parent]} is a file, but {url} needs it to be a folder")
-    return render_pages(specs, templates_dir)
+    return render_pages(specs, template_dirs)
 
 
-def render_pages(specs: list[PageSpec], templates_dir: Path) -> Outputs:
+def render_pages(specs: list[PageSpec], template_dirs: tuple[Path, ...]) -> Outputs:
     """Render the given pages (pure apart from reading templates)."""
-    env = make_environment(templates_dir)
+    env = make_environment(template_dirs)
     outputs: Outputs = {}
     for page in specs:
         try:

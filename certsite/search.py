@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pagefind_bin_extended import get_executable
 
-from generator.errors import BuildError
+from certsite.errors import BuildError
 
 INDEX_DIR = "pagefind"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from generator.model import Announcement, Criterion, Page, Standard
+from certsite.model import Announcement, Criterion, Page, Standard
 
 HOME = "/"
 ANNOUNCEMENTS = "/certifications/"

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generator import schema
-from generator.countries import COUNTRY_NAMES
-from generator.model import Status
-from generator.schema import Field, Kind
+from certsite import schema
+from certsite.countries import COUNTRY_NAMES
+from certsite.model import Status
+from certsite.schema import Field, Kind
 
 SCHEMA_ID = "https://certsite.netlify.app/schema/announcement.schema.json"
 

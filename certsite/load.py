@@ -13,10 +13,10 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-from generator.errors import ContentError, Diagnostic
-from generator.frontmatter import RawDocument, parse_front_matter, parse_yaml
-from generator.model import Announcement, Corpus, EntityProfile, Page, Standard
-from generator.validate import (
+from certsite.errors import ContentError, Diagnostic
+from certsite.frontmatter import RawDocument, parse_front_matter, parse_yaml
+from certsite.model import Announcement, Corpus, EntityProfile, Page, Standard
+from certsite.validate import (
     close_match,
     slugify,
     validate_announcement,

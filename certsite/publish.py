@@ -12,8 +12,8 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from generator.errors import BuildError
-from generator.search import SearchIndex, index_site
+from certsite.errors import BuildError
+from certsite.search import SearchIndex, index_site
 
 
 # Written into every published site, so that a later build knows the folder is one of
@@ -50,9 +50,10 @@ def _check_output_dir(output_dir: Path, sources: list[Path], workdir: Path) -> N
 
 
 def publish(
-    outputs: dict[PurePosixPath, bytes], static_dir: Path, output_dir: Path, with_search: bool, sources: list[Path], workdir: Path
+    outputs: dict[PurePosixPath, bytes], static_dirs: tuple[Path, ...], output_dir: Path, with_search: bool, sources: list[Path], workdir: Path
 ) -> SearchIndex | None:
-    """Write ``outputs`` and ``static_dir`` (as ``/static/``) to ``output_dir``, all or nothing."""
+    """Write ``outputs`` and the files of ``static_dirs`` (as ``/static/``; a later folder's
+    file replaces an earlier one's) to ``output_dir``, all or nothing."""
     check_output_dir(output_dir, sources, workdir)
     output_dir = output_dir.resolve()
     try:
@@ -62,8 +63,9 @@ def publish(
         raise BuildError(f"could not create the output folder beside {output_dir}: {error}") from error
     try:
         write_tree({**outputs, PurePosixPath(MARKER): b"Built by certsite; a later build may replace this folder.\n"}, staging)
-        if static_dir.is_dir():
-            shutil.copytree(static_dir, staging / "static")
+        for static_dir in static_dirs:
+            if static_dir.is_dir():
+                shutil.copytree(static_dir, staging / "static", dirs_exist_ok=True)
         index = index_site(staging) if with_search else None
         _swap_in(staging, output_dir)
     except OSError as error:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from enum import StrEnum
 
-from generator.model import (
+from certsite.model import (
     Announcement,
     Certification,
     Corpus,
@@ -28,7 +28,7 @@ from generator.model import (
     Validity,
     record,
 )
-from generator.text import fold_to_latin
+from certsite.text import fold_to_latin
 
 
 
@@ -99,7 +99,7 @@ def end_date(certification: Certification, announced: date, validity: Validity) 
     """The last day of validity and whether it was derived: ``valid_until`` as announced, else
     the standard's period counted from ``valid_from`` (or the announcement date), else none.
 
-    >>> from generator.model import Validity
+    >>> from certsite.model import Validity
     >>> end_date(_example(), date(2021, 3, 1), Validity(36, 12))
     (datetime.date(2024, 2, 29), True)
     >>> end_date(_example(status=Status.PROVISIONAL, valid_from=date(2024, 5, 1)), date(2024, 6, 1), Validity(36, 12))

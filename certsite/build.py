@@ -11,16 +11,17 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from generator.catalog import Catalog, build_catalog
-from generator.errors import ContentError, Diagnostic
-from generator.json_schema import announcement_schema_json
-from generator.load import load
-from generator.publish import check_output_dir, publish
-from generator.render import render_site
-from generator.search import SearchIndex
+from certsite.catalog import Catalog, build_catalog
+from certsite.errors import BuildError, ContentError, Diagnostic
+from certsite.json_schema import announcement_schema_json
+from certsite.load import load
+from certsite.publish import check_output_dir, publish
+from certsite.render import render_site
+from certsite.search import SearchIndex
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PROJECT_DIR / "templates"
+# certsite's own templates and static files travel inside the package, so an
+# installed wheel builds a register from any folder.
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +29,17 @@ class BuildOptions:
     content_dir: Path
     build_date: date
     include_drafts: bool = False
-    templates_dir: Path = TEMPLATES_DIR
+    templates_dir: Path | None = None  # the register's own templates; default: templates/ beside the content folder
     strict: bool = False  # warnings fail the run, as errors do
+
+
+def template_dirs(options: BuildOptions) -> tuple[Path, ...]:
+    """Where templates are looked up, first match wins: the register's own folder (any
+    template or static file there replaces certsite's of the same name), then certsite's."""
+    own = options.templates_dir or options.content_dir.parent / "templates"
+    if options.templates_dir is not None and not own.is_dir():
+        raise BuildError(f"the templates folder {own} does not exist")
+    return (own.resolve(), PACKAGE_TEMPLATES) if own.is_dir() else (PACKAGE_TEMPLATES,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,16 +66,18 @@ def check(options: BuildOptions) -> CheckResult:
     if options.strict and corpus.warnings:
         raise ContentError(corpus.warnings)
     catalog = build_catalog(corpus, options.build_date, options.include_drafts)
-    return CheckResult(catalog, render_site(catalog, options.templates_dir), corpus.warnings)
+    return CheckResult(catalog, render_site(catalog, template_dirs(options)), corpus.warnings)
 
 
 def build(options: BuildOptions, output_dir: Path, with_search: bool = True) -> BuildReport:
     started = time.perf_counter()
-    sources = [options.content_dir, options.templates_dir]
+    templates = template_dirs(options)
+    sources = [options.content_dir, *templates]
     check_output_dir(output_dir, sources, Path.cwd())  # before the work, not only after it
     result = check(options)
     # Published with the site so that the schema's $id is a real address.
     result.outputs[PurePosixPath("schema/announcement.schema.json")] = announcement_schema_json().encode("utf-8")
-    index = publish(result.outputs, options.templates_dir / "static", output_dir, with_search, sources, Path.cwd())
+    static = tuple(folder / "static" for folder in reversed(templates))  # certsite's first, the register's over them
+    index = publish(result.outputs, static, output_dir, with_search, sources, Path.cwd())
     pages = sum(1 for path in result.outputs if path.suffix == ".html")
     return BuildReport(pages, index, time.perf_counter() - started, result.warnings)

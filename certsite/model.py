@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
-from generator.errors import Diagnostic
+from certsite.errors import Diagnostic
 
 record = dataclass(frozen=True, slots=True)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from generator.model import Status
+from certsite.model import Status
 
 
 # The text rules, shared by validation and the JSON Schema. [0-9], not \d: in Python

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from generator.errors import Diagnostic
+from certsite.errors import Diagnostic
 
 KeyPath = tuple[str | int, ...]
 

@@ -21,8 +21,8 @@ from typing import Callable
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from generator.build import BuildOptions, BuildReport, build
-from generator.errors import BuildError, ContentError, format_diagnostic
+from certsite.build import BuildOptions, BuildReport, build, template_dirs
+from certsite.errors import BuildError, ContentError, format_diagnostic
 
 RELOAD_SCRIPT_URL = "/__certsite/reload.js"
 EVENTS_URL = "/__certsite/events"
@@ -170,9 +170,9 @@ class _Debounced(FileSystemEventHandler):
 
 def serve(options: BuildOptions, port: int, with_search: bool = True, log: Callable[[str], None] = print) -> None:
     """Serve on 127.0.0.1:``port`` until interrupted (Ctrl-C)."""
-    for folder in (options.content_dir, options.templates_dir):
-        if not folder.is_dir():
-            raise BuildError(f"{folder} is not a folder; run certsite serve in the project folder, or name the content with --content DIR")
+    if not options.content_dir.is_dir():
+        raise BuildError(f"{options.content_dir} is not a folder; run certsite serve in the register's folder, or name the content with --content DIR")
+    watched = (options.content_dir, *template_dirs(options))
     workdir = Path(tempfile.mkdtemp(prefix="certsite-serve-"))
     state = ServerState(site_dir=workdir / "site")
     build_lock = threading.Lock()
@@ -197,10 +197,10 @@ def serve(options: BuildOptions, port: int, with_search: bool = True, log: Calla
     server.daemon_threads = True
     observer = Observer()
     watcher = _Debounced(on_change)
-    for folder in (options.content_dir, options.templates_dir):
+    for folder in watched:
         observer.schedule(watcher, str(folder), recursive=True)
     observer.start()
-    log(f"Serving on http://127.0.0.1:{server.server_address[1]}/ (watching {options.content_dir} and {options.templates_dir}; Ctrl-C stops)")
+    log(f"Serving on http://127.0.0.1:{server.server_address[1]}/ (watching {' and '.join(map(str, watched))}; Ctrl-C stops)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -13,14 +13,14 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from generator.build import BuildOptions, build, check
-from generator.countries import COUNTRY_NAMES
-from generator.errors import BuildError, ContentError, Diagnostic, format_diagnostic
-from generator.json_schema import announcement_schema_json
-from generator.load import load_standards
-from generator.scaffold import AlreadyExists, CannotWrite, NewAnnouncement, create
-from generator.serve import serve
-from generator.validate import SLUG, slugify
+from certsite.build import BuildOptions, build, check
+from certsite.countries import COUNTRY_NAMES
+from certsite.errors import BuildError, ContentError, Diagnostic, format_diagnostic
+from certsite.json_schema import announcement_schema_json
+from certsite.load import load_standards
+from certsite.scaffold import AlreadyExists, CannotWrite, NewAnnouncement, create
+from certsite.serve import serve
+from certsite.validate import SLUG, slugify
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -46,6 +46,7 @@ def make_parser() -> argparse.ArgumentParser:
         command.add_argument("--content", type=Path, default=Path("content"), metavar="DIR", help="content folder (default: content/)")
         command.add_argument("--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD", help="the date the build treats as today, for embargoes and expiry (default: today)")
         command.add_argument("--drafts", action="store_true", help="include announcements marked draft: true")
+        command.add_argument("--templates", type=Path, default=None, metavar="DIR", help="the register's own templates and static files, used before certsite's (default: templates/ beside the content folder, if there is one)")
         command.add_argument("--strict", action="store_true", help="fail on warnings too (no end date, one entity page under several names or countries)")
 
     build_command = commands.add_parser("build", help="validate the content and write the site")
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if args.command == "new":
         return new_announcement(args)
-    options = BuildOptions(args.content, args.as_of or date.today(), args.drafts, strict=args.strict)
+    options = BuildOptions(args.content, args.as_of or date.today(), args.drafts, templates_dir=args.templates, strict=args.strict)
     try:
         if args.command == "serve":
             serve(options, args.port, with_search=not args.no_search, log=lambda text: print(text, flush=True))

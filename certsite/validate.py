@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from generator import schema
-from generator.countries import COUNTRY_NAMES
-from generator.errors import Diagnostic
-from generator.frontmatter import KeyPath, RawDocument
-from generator.markdown_body import render_markdown
-from generator.model import (
+from certsite import schema
+from certsite.countries import COUNTRY_NAMES
+from certsite.errors import Diagnostic
+from certsite.frontmatter import KeyPath, RawDocument
+from certsite.markdown_body import render_markdown
+from certsite.model import (
     Announcement,
     Certification,
     Criterion,
@@ -36,8 +36,8 @@ from generator.model import (
     Status,
     Validity,
 )
-from generator.schema import Field, Kind
-from generator.text import fold_to_latin, iso_date_hint
+from certsite.schema import Field, Kind
+from certsite.text import fold_to_latin, iso_date_hint
 
 SLUG = re.compile(schema.SLUG_PATTERN)
 ANNOUNCEMENT_FILE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})-(.+)\.md$")
@@ -62,7 +62,7 @@ def parse_criterion_ref(raw: str) -> CriterionRef:
     >>> parse_criterion_ref("5.2e-b")
     Traceback (most recent call last):
     ...
-    generator.validate.CriterionRefError: the clause range e-b runs backwards; write b-e
+    certsite.validate.CriterionRefError: the clause range e-b runs backwards; write b-e
     """
     match = _CRITERION_REF.match(raw)
     if not match:

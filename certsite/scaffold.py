@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from generator.validate import slugify
+from certsite.validate import slugify
 
 
 @dataclass(frozen=True, slots=True)

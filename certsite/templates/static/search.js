@@ -211,7 +211,7 @@ function renderResult(data) {
 }
 
 // Pages index the later parts of names written without spaces (see search_suffixes
-// in generator/render.py) so that part of a Chinese name finds them. Readers need not
+// in certsite/render.py) so that part of a Chinese name finds them. Readers need not
 // see that list: in each run of Chinese, Japanese or Korean words, drop the words that
 // are the end of a longer word of the same run. The whole name is never the end of a
 // longer one, so it stays; words in spaced scripts are never touched.

@@ -1,0 +1,5 @@
+import sys
+
+from certsite.cli import main
+
+sys.exit(main())
