@@ -18,6 +18,7 @@ from certsite.load import load
 from certsite.publish import check_output_dir, publish
 from certsite.render import render_site
 from certsite.search import SearchIndex
+from certsite.urls import Addresses
 
 # certsite's own templates and static files travel inside the package, so an
 # installed wheel builds a register from any folder.
@@ -55,6 +56,7 @@ class BuildReport:
     search: SearchIndex | None
     seconds: float
     warnings: tuple[Diagnostic, ...]
+    site_root: str  # where the site's pages are addressed: the path of base_url
 
 
 def check(options: BuildOptions) -> CheckResult:
@@ -80,4 +82,4 @@ def build(options: BuildOptions, output_dir: Path, with_search: bool = True) -> 
     static = tuple(folder / "static" for folder in reversed(templates))  # certsite's first, the register's over them
     index = publish(result.outputs, static, output_dir, with_search, sources, Path.cwd())
     pages = sum(1 for path in result.outputs if path.suffix == ".html")
-    return BuildReport(pages, index, time.perf_counter() - started, result.warnings)
+    return BuildReport(pages, index, time.perf_counter() - started, result.warnings, Addresses(result.catalog.site.base_url).root)

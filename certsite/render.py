@@ -36,7 +36,7 @@ class PageSpec:
     context: dict[str, Any]
 
 
-def make_environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
+def make_environment(template_dirs: tuple[Path, ...], addresses: urls.Addresses) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_dirs),  # the first folder that has a template wins
         autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
@@ -55,6 +55,10 @@ def make_environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
         country_name=lambda code: COUNTRY_NAMES.get(code, code),
         sorted_criteria=sorted_criteria,
     )
+    # Every address a page shows goes through one of these two, so that a site under a
+    # sub-path (base_url https://example.org/register/) links within itself.
+    env.filters["href"] = addresses.href
+    env.filters["absolute"] = addresses.absolute
     env.filters["long_date"] = long_date
     env.filters["search_suffixes"] = search_suffixes
     env.filters["script_language"] = script_language
@@ -259,12 +263,12 @@ def render_site(catalog: Catalog, template_dirs: tuple[Path, ...]) -> Outputs:
         for parent in path.parents:
             if parent in claimed_by:
                 raise BuildError(f"{claimed_by[parent]} is a file, but {url} needs it to be a folder")
-    return render_pages(specs, template_dirs)
+    return render_pages(specs, template_dirs, urls.Addresses(catalog.site.base_url))
 
 
-def render_pages(specs: list[PageSpec], template_dirs: tuple[Path, ...]) -> Outputs:
+def render_pages(specs: list[PageSpec], template_dirs: tuple[Path, ...], addresses: urls.Addresses) -> Outputs:
     """Render the given pages (pure apart from reading templates)."""
-    env = make_environment(template_dirs)
+    env = make_environment(template_dirs, addresses)
     outputs: Outputs = {}
     for page in specs:
         try:

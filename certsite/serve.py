@@ -48,10 +48,12 @@ class ServerState:
     errors: list[str] = field(default_factory=list)
     generation: int = 0
     changed: threading.Condition = field(default_factory=threading.Condition)
+    site_root: str = "/"  # the path of base_url: a register published under a sub-path is served there too
 
-    def finished(self, errors: list[str]) -> None:
+    def finished(self, errors: list[str], site_root: str | None = None) -> None:
         with self.changed:
             self.errors = errors
+            self.site_root = site_root or self.site_root
             self.generation += 1
             self.changed.notify_all()
 
@@ -70,7 +72,7 @@ def rebuild(options: BuildOptions, state: ServerState, with_search: bool, log: C
         state.finished([f"build failed: {error}"])
         return
     log(f"Built {report.pages} pages in {report.seconds:.2f} s.")
-    state.finished([])
+    state.finished([], report.site_root)
 
 
 def _source_lines(path: Path) -> list[str] | None:
@@ -108,7 +110,16 @@ class _Handler(SimpleHTTPRequestHandler):
         if path == EVENTS_URL:
             return self._events()
         with self.state.changed:  # one consistent view of the errors and their build
-            errors, generation = self.state.errors, self.state.generation
+            errors, generation, root = self.state.errors, self.state.generation, self.state.site_root
+        if not path.startswith(root):
+            if path == "/":  # the site lives under a sub-path, as it will when published
+                self.send_response(302)
+                self.send_header("Location", root)
+                self.end_headers()
+                return None
+            return self._send(404, "text/plain; charset=utf-8", f"Not found: this register is served under {root}\n".encode())
+        path = "/" + path[len(root):]
+        self.path = path
         if errors and (path.endswith("/") or path.endswith(".html")):
             return self._send(500, "text/html; charset=utf-8", error_page(errors, generation))
         target = Path(self.translate_path(path))
@@ -200,7 +211,7 @@ def serve(options: BuildOptions, port: int, with_search: bool = True, log: Calla
     for folder in watched:
         observer.schedule(watcher, str(folder), recursive=True)
     observer.start()
-    log(f"Serving on http://127.0.0.1:{server.server_address[1]}/ (watching {' and '.join(map(str, watched))}; Ctrl-C stops)")
+    log(f"Serving on http://127.0.0.1:{server.server_address[1]}{state.site_root} (watching {' and '.join(map(str, watched))}; Ctrl-C stops)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

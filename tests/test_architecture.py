@@ -23,7 +23,7 @@ ALLOWED = {
     "render": {"errors", "model", "catalog", "urls", "countries"},
     "search": {"errors"},
     "publish": {"errors", "search"},
-    "build": {"errors", "model", "load", "catalog", "render", "search", "publish", "json_schema"},
+    "build": {"errors", "model", "load", "catalog", "render", "search", "publish", "json_schema", "urls"},
     "json_schema": {"schema", "model", "countries"},
     "scaffold": {"validate"},
     "serve": {"build", "errors"},

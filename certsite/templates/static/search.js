@@ -31,10 +31,11 @@ try {
 } catch {
   // A development build made with --no-search has no index.
   count.textContent = "Search is not available in this build of the site. Browse the certified entities A–Z instead.";
-  list.replaceChildren(Object.assign(element("a", null, "Certified entities A–Z"), { href: "/entities/" }));
+  list.replaceChildren(Object.assign(element("a", null, "Certified entities A–Z"), { href: list.dataset.entities }));
   throw new Error("no search index at /pagefind/");
 }
-await pagefind.options({ excerptLength: 30, ranking: { metaWeights: { names: 10 } } });
+// Result addresses start from the site's root, which is not the domain's under a sub-path.
+await pagefind.options({ baseUrl: list.dataset.siteRoot, excerptLength: 30, ranking: { metaWeights: { names: 10 } } });
 pagefind.init();
 
 function readAddress() {
@@ -135,7 +136,7 @@ async function runSearch(state) {
     count.textContent = `No certified company, place or criterion matches ${what}.`;
     const hint = element("li", "search-empty");
     hint.append("Check the spelling, remove a filter, or browse the ");
-    hint.append(Object.assign(element("a", null, "certified entities A–Z"), { href: "/entities/" }));
+    hint.append(Object.assign(element("a", null, "certified entities A–Z"), { href: list.dataset.entities }));
     hint.append(".");
     list.replaceChildren(hint);
     return;
