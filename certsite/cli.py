@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import date
+from importlib.metadata import version
 from pathlib import Path
 
 from certsite.build import BuildOptions, build, check
@@ -20,6 +21,7 @@ from certsite.json_schema import announcement_schema_json
 from certsite.load import load_standards
 from certsite.scaffold import AlreadyExists, CannotWrite, NewAnnouncement, create
 from certsite.serve import serve
+from certsite.starter import NotEmpty, create_register
 from certsite.validate import SLUG, slugify
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -67,6 +69,9 @@ def make_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("schema", help="print the JSON Schema of announcement front matter")
 
+    init_command = commands.add_parser("init", help="start a new register in an empty folder")
+    init_command.add_argument("folder", type=Path, metavar="DIR", help="where to create it (missing or empty)")
+
     serve_command = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on every change")
     content_options(serve_command)
     serve_command.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
@@ -81,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if args.command == "new":
         return new_announcement(args)
+    if args.command == "init":
+        return init_register(args.folder)
     options = BuildOptions(args.content, args.as_of or date.today(), args.drafts, templates_dir=args.templates, strict=args.strict)
     try:
         if args.command == "serve":
@@ -182,6 +189,29 @@ def new_announcement(args: argparse.Namespace) -> int:
         print(f"certsite new: {error}", file=sys.stderr)
         return EXIT_FAILED
     print(f"Created {path}\nFill in the auditor and the announcement text, then run: certsite check")
+    return EXIT_OK
+
+
+def init_register(folder: Path) -> int:
+    """Write the starter register, then build it in memory to show that it works."""
+    try:
+        written = create_register(folder, version("certsite"))
+    except NotEmpty:
+        print(f"certsite init: {folder} is not empty; name a new or empty folder", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as error:
+        print(f"certsite init: cannot write {folder}: {error.strerror}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        result = check(BuildOptions(folder / "content", date.today()))
+    except (ContentError, BuildError) as error:  # a broken starter is certsite's bug, but say so plainly
+        print(f"certsite init: the new register does not build: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"Created a register in {folder} ({len(written)} files; {len(result.catalog.announcements)} example announcement builds).\n"
+        f"Next: cd {folder}, edit content/site.yaml and content/standards/, replace the example announcement "
+        "(certsite new starts one), and preview with: certsite serve"
+    )
     return EXIT_OK
 
 
