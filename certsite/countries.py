@@ -1,257 +1,100 @@
-"""ISO 3166-1 alpha-2 country codes and their English short names.
+"""ISO 3166-1 alpha-2 country codes, and country names in the page's language.
 
-Generated once from the tz database's ``iso3166.tab`` (a few names spelt out); kept in the source tree so
-that validation does not depend on files of the machine it runs on.
+The codes are a rule of the content format (validation accepts these and no
+others), so they are listed here. The names are not: they come from the Unicode
+CLDR through Babel, whose wheel carries the data (nothing is fetched at build
+time), so a register in Chinese says 中国 and one in Norwegian says Kina, without a
+hand-written table per language. Everything here is a pure function of its
+arguments.
 """
 
-COUNTRY_NAMES: dict[str, str] = {
-    "AD": "Andorra",
-    "AE": "United Arab Emirates",
-    "AF": "Afghanistan",
-    "AG": "Antigua & Barbuda",
-    "AI": "Anguilla",
-    "AL": "Albania",
-    "AM": "Armenia",
-    "AO": "Angola",
-    "AQ": "Antarctica",
-    "AR": "Argentina",
-    "AS": "American Samoa",
-    "AT": "Austria",
-    "AU": "Australia",
-    "AW": "Aruba",
-    "AX": "Åland Islands",
-    "AZ": "Azerbaijan",
-    "BA": "Bosnia & Herzegovina",
-    "BB": "Barbados",
-    "BD": "Bangladesh",
-    "BE": "Belgium",
-    "BF": "Burkina Faso",
-    "BG": "Bulgaria",
-    "BH": "Bahrain",
-    "BI": "Burundi",
-    "BJ": "Benin",
-    "BL": "St Barthelemy",
-    "BM": "Bermuda",
-    "BN": "Brunei",
-    "BO": "Bolivia",
-    "BQ": "Caribbean NL",
-    "BR": "Brazil",
-    "BS": "Bahamas",
-    "BT": "Bhutan",
-    "BV": "Bouvet Island",
-    "BW": "Botswana",
-    "BY": "Belarus",
-    "BZ": "Belize",
-    "CA": "Canada",
-    "CC": "Cocos (Keeling) Islands",
-    "CD": "Democratic Republic of the Congo",
-    "CF": "Central African Rep.",
-    "CG": "Republic of the Congo",
-    "CH": "Switzerland",
-    "CI": "Côte d'Ivoire",
-    "CK": "Cook Islands",
-    "CL": "Chile",
-    "CM": "Cameroon",
-    "CN": "China",
-    "CO": "Colombia",
-    "CR": "Costa Rica",
-    "CU": "Cuba",
-    "CV": "Cape Verde",
-    "CW": "Curaçao",
-    "CX": "Christmas Island",
-    "CY": "Cyprus",
-    "CZ": "Czech Republic",
-    "DE": "Germany",
-    "DJ": "Djibouti",
-    "DK": "Denmark",
-    "DM": "Dominica",
-    "DO": "Dominican Republic",
-    "DZ": "Algeria",
-    "EC": "Ecuador",
-    "EE": "Estonia",
-    "EG": "Egypt",
-    "EH": "Western Sahara",
-    "ER": "Eritrea",
-    "ES": "Spain",
-    "ET": "Ethiopia",
-    "FI": "Finland",
-    "FJ": "Fiji",
-    "FK": "Falkland Islands",
-    "FM": "Micronesia",
-    "FO": "Faroe Islands",
-    "FR": "France",
-    "GA": "Gabon",
-    "GB": "United Kingdom",
-    "GD": "Grenada",
-    "GE": "Georgia",
-    "GF": "French Guiana",
-    "GG": "Guernsey",
-    "GH": "Ghana",
-    "GI": "Gibraltar",
-    "GL": "Greenland",
-    "GM": "Gambia",
-    "GN": "Guinea",
-    "GP": "Guadeloupe",
-    "GQ": "Equatorial Guinea",
-    "GR": "Greece",
-    "GS": "South Georgia & the South Sandwich Islands",
-    "GT": "Guatemala",
-    "GU": "Guam",
-    "GW": "Guinea-Bissau",
-    "GY": "Guyana",
-    "HK": "Hong Kong",
-    "HM": "Heard Island & McDonald Islands",
-    "HN": "Honduras",
-    "HR": "Croatia",
-    "HT": "Haiti",
-    "HU": "Hungary",
-    "ID": "Indonesia",
-    "IE": "Ireland",
-    "IL": "Israel",
-    "IM": "Isle of Man",
-    "IN": "India",
-    "IO": "British Indian Ocean Territory",
-    "IQ": "Iraq",
-    "IR": "Iran",
-    "IS": "Iceland",
-    "IT": "Italy",
-    "JE": "Jersey",
-    "JM": "Jamaica",
-    "JO": "Jordan",
-    "JP": "Japan",
-    "KE": "Kenya",
-    "KG": "Kyrgyzstan",
-    "KH": "Cambodia",
-    "KI": "Kiribati",
-    "KM": "Comoros",
-    "KN": "St Kitts & Nevis",
-    "KP": "North Korea",
-    "KR": "South Korea",
-    "KW": "Kuwait",
-    "KY": "Cayman Islands",
-    "KZ": "Kazakhstan",
-    "LA": "Laos",
-    "LB": "Lebanon",
-    "LC": "St Lucia",
-    "LI": "Liechtenstein",
-    "LK": "Sri Lanka",
-    "LR": "Liberia",
-    "LS": "Lesotho",
-    "LT": "Lithuania",
-    "LU": "Luxembourg",
-    "LV": "Latvia",
-    "LY": "Libya",
-    "MA": "Morocco",
-    "MC": "Monaco",
-    "MD": "Moldova",
-    "ME": "Montenegro",
-    "MF": "St Martin (French)",
-    "MG": "Madagascar",
-    "MH": "Marshall Islands",
-    "MK": "North Macedonia",
-    "ML": "Mali",
-    "MM": "Myanmar (Burma)",
-    "MN": "Mongolia",
-    "MO": "Macau",
-    "MP": "Northern Mariana Islands",
-    "MQ": "Martinique",
-    "MR": "Mauritania",
-    "MS": "Montserrat",
-    "MT": "Malta",
-    "MU": "Mauritius",
-    "MV": "Maldives",
-    "MW": "Malawi",
-    "MX": "Mexico",
-    "MY": "Malaysia",
-    "MZ": "Mozambique",
-    "NA": "Namibia",
-    "NC": "New Caledonia",
-    "NE": "Niger",
-    "NF": "Norfolk Island",
-    "NG": "Nigeria",
-    "NI": "Nicaragua",
-    "NL": "Netherlands",
-    "NO": "Norway",
-    "NP": "Nepal",
-    "NR": "Nauru",
-    "NU": "Niue",
-    "NZ": "New Zealand",
-    "OM": "Oman",
-    "PA": "Panama",
-    "PE": "Peru",
-    "PF": "French Polynesia",
-    "PG": "Papua New Guinea",
-    "PH": "Philippines",
-    "PK": "Pakistan",
-    "PL": "Poland",
-    "PM": "St Pierre & Miquelon",
-    "PN": "Pitcairn",
-    "PR": "Puerto Rico",
-    "PS": "Palestine",
-    "PT": "Portugal",
-    "PW": "Palau",
-    "PY": "Paraguay",
-    "QA": "Qatar",
-    "RE": "Réunion",
-    "RO": "Romania",
-    "RS": "Serbia",
-    "RU": "Russia",
-    "RW": "Rwanda",
-    "SA": "Saudi Arabia",
-    "SB": "Solomon Islands",
-    "SC": "Seychelles",
-    "SD": "Sudan",
-    "SE": "Sweden",
-    "SG": "Singapore",
-    "SH": "St Helena",
-    "SI": "Slovenia",
-    "SJ": "Svalbard & Jan Mayen",
-    "SK": "Slovakia",
-    "SL": "Sierra Leone",
-    "SM": "San Marino",
-    "SN": "Senegal",
-    "SO": "Somalia",
-    "SR": "Suriname",
-    "SS": "South Sudan",
-    "ST": "Sao Tome & Principe",
-    "SV": "El Salvador",
-    "SX": "St Maarten (Dutch)",
-    "SY": "Syria",
-    "SZ": "Eswatini (Swaziland)",
-    "TC": "Turks & Caicos Islands",
-    "TD": "Chad",
-    "TF": "French S. Terr.",
-    "TG": "Togo",
-    "TH": "Thailand",
-    "TJ": "Tajikistan",
-    "TK": "Tokelau",
-    "TL": "East Timor",
-    "TM": "Turkmenistan",
-    "TN": "Tunisia",
-    "TO": "Tonga",
-    "TR": "Turkey",
-    "TT": "Trinidad & Tobago",
-    "TV": "Tuvalu",
-    "TW": "Taiwan",
-    "TZ": "Tanzania",
-    "UA": "Ukraine",
-    "UG": "Uganda",
-    "UM": "US minor outlying islands",
-    "US": "United States",
-    "UY": "Uruguay",
-    "UZ": "Uzbekistan",
-    "VA": "Vatican City",
-    "VC": "St Vincent",
-    "VE": "Venezuela",
-    "VG": "British Virgin Islands",
-    "VI": "US Virgin Islands",
-    "VN": "Vietnam",
-    "VU": "Vanuatu",
-    "WF": "Wallis & Futuna",
-    "WS": "Samoa",
-    "YE": "Yemen",
-    "YT": "Mayotte",
-    "ZA": "South Africa",
-    "ZM": "Zambia",
-    "ZW": "Zimbabwe",
-}
+from __future__ import annotations
+
+import functools
+
+from babel import Locale, UnknownLocaleError
+
+# Every ISO 3166-1 alpha-2 code assigned to a country or territory (249). CLDR names
+# more regions than ISO assigns codes (EU, XK, 001...); those are not accepted.
+COUNTRY_CODES: tuple[str, ...] = (
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX",
+    "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ",
+    "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK",
+    "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM",
+    "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR",
+    "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS",
+    "GT", "GU", "GW", "GY", "HK", "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN",
+    "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN",
+    "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT", "LU", "LV",
+    "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ",
+    "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI",
+    "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM",
+    "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW", "SA", "SB", "SC",
+    "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV",
+    "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR",
+    "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+    "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
+)
+
+# English when a register's language is English without a region, or one Babel does
+# not know. CLDR's bare "en" is US English ("January 10, 2024", "St. Lucia"); "en-001"
+# is international English, which writes "10 January 2024" and "St Lucia" as the
+# register always has. A register that wants US forms says "en-US".
+ENGLISH = Locale.parse("en_001")
+
+# Babel carries only CLDR's standard names. For three codes the standard English name
+# is qualified ("Hong Kong SAR China", "Macao SAR China", "Palestinian Territories")
+# where readers of an address expect the plain name, which CLDR gives as the
+# alt="short" form; CLDR's own guidance allows substituting it at build time. Other
+# short forms are not taken: "US" and "UK" are abbreviations, and readers expect
+# "United States" and "United Kingdom" spelled out. Other languages keep CLDR's
+# standard names (zh: 中国香港特别行政区, the form used beside 中国).
+_ENGLISH_SHORT_NAMES = {"HK": "Hong Kong", "MO": "Macao", "PS": "Palestine"}
+
+
+@functools.cache
+def babel_locale(language: str) -> Locale:
+    """The Babel locale for a page's BCP 47 language tag; English for one Babel does not know.
+
+    Subtags Babel does not read (extensions, private use) are dropped from the end, as
+    BCP 47 lookup does, so "de-CH-u-co-phonebk" is Swiss German. Never raises.
+
+    >>> [str(babel_locale(tag)) for tag in ("zh-CN", "zh-Hans", "nb-NO", "en-GB", "en-US")]
+    ['zh_Hans_CN', 'zh_Hans', 'nb_NO', 'en_GB', 'en_US']
+    >>> [str(babel_locale(tag)) for tag in ("en", "de-CH-u-co-phonebk", "tlh", "x-private", "und", "")]
+    ['en_001', 'de_CH', 'en_001', 'en_001', 'en_001', 'en_001']
+    """
+    subtags = str(language).replace("_", "-").split("-")
+    if subtags[0].lower() == "und":  # "undetermined": Babel would guess US English
+        return ENGLISH
+    while subtags:
+        try:
+            locale = Locale.parse("-".join(subtags), sep="-")
+        except (ValueError, TypeError, UnknownLocaleError):
+            subtags.pop()
+            while len(subtags) > 1 and len(subtags[-1]) == 1:  # a singleton such as -u or -x
+                subtags.pop()
+            continue
+        if locale.language == "en" and locale.territory is None:
+            return ENGLISH
+        return locale
+    return ENGLISH
+
+
+@functools.cache
+def country_name(code: str, language: str = "en") -> str:
+    """The short name of a country in the page's language (the code itself if unknown).
+
+    >>> country_name("NO"), country_name("GB"), country_name("HK"), country_name("VC")
+    ('Norway', 'United Kingdom', 'Hong Kong', 'St Vincent & the Grenadines')
+    >>> country_name("CN", "zh-CN"), country_name("NO", "zh-CN"), country_name("CN", "nb")
+    ('中国', '挪威', 'Kina')
+    """
+    locale = babel_locale(language)
+    if locale.language == "en" and code in _ENGLISH_SHORT_NAMES:
+        return _ENGLISH_SHORT_NAMES[code]
+    return locale.territories.get(code) or ENGLISH.territories.get(code) or code
+
+
+# The accepted codes with their English names (validation and the JSON Schema use the keys).
+COUNTRY_NAMES: dict[str, str] = {code: country_name(code) for code in COUNTRY_CODES}

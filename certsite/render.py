@@ -15,10 +15,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
+from babel.dates import format_date
 
 from certsite import urls
 from certsite.catalog import Catalog, EntityPage, Finding
-from certsite.countries import COUNTRY_NAMES
+from certsite.countries import babel_locale, country_name
 from certsite.errors import BuildError
 from certsite.model import Criterion, Standard
 
@@ -36,7 +37,7 @@ class PageSpec:
     context: dict[str, Any]
 
 
-def make_environment(template_dirs: tuple[Path, ...], addresses: urls.Addresses) -> jinja2.Environment:
+def make_environment(template_dirs: tuple[Path, ...], addresses: urls.Addresses, language: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_dirs),  # the first folder that has a template wins
         autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
@@ -52,26 +53,29 @@ def make_environment(template_dirs: tuple[Path, ...], addresses: urls.Addresses)
         standard_url=urls.standard_url,
         page_url=urls.page_url,
         urls=urls,
-        country_name=lambda code: COUNTRY_NAMES.get(code, code),
+        # Country names and dates in the register's language (site.language), from CLDR.
+        country_name=lambda code: country_name(code, language),
         sorted_criteria=sorted_criteria,
     )
     # Every address a page shows goes through one of these two, so that a site under a
     # sub-path (base_url https://example.org/register/) links within itself.
     env.filters["href"] = addresses.href
     env.filters["absolute"] = addresses.absolute
-    env.filters["long_date"] = long_date
+    env.filters["long_date"] = lambda value: long_date(value, language)
     env.filters["search_suffixes"] = search_suffixes
     env.filters["script_language"] = script_language
     return env
 
 
-def long_date(value: date) -> str:
-    """A date as readers write it.
+def long_date(value: date, language: str = "en") -> str:
+    """A date as readers of the page's language write it: CLDR's long format, through Babel.
 
     >>> long_date(date(2024, 1, 10))
     '10 January 2024'
+    >>> long_date(date(2024, 1, 10), "zh-CN"), long_date(date(2024, 1, 10), "nb")
+    ('2024年1月10日', '10. januar 2024')
     """
-    return f"{value.day} {value:%B %Y}"
+    return format_date(value, format="long", locale=babel_locale(language))
 
 
 _UNSPACED_SCRIPTS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
@@ -115,18 +119,19 @@ def search_suffixes(name: str) -> str:
     return " ".join(parts)
 
 
-def search_filters(entity: EntityPage, standards: dict[str, Standard]) -> list[tuple[str, str]]:
+def search_filters(entity: EntityPage, standards: dict[str, Standard], language: str = "en") -> list[tuple[str, str]]:
     """The (filter, value) pairs an entity page offers the search page's filters, each once.
 
     Only entity pages carry filters, so the counts beside each filter value are
     companies, not pages (an announcement would count its company a second time).
     Pagefind counts every occurrence of a value, so each pair is given once. Status
     and standard describe the entity's current certifications, not superseded ones.
+    Countries are named in the page's language, as the search page shows them.
     """
     pairs: set[tuple[str, str]] = set()
     for a in entity.announcements:
         pairs.add(("year", str(a.date.year)))
-        pairs.add(("country", COUNTRY_NAMES.get(a.location.country, a.location.country)))
+        pairs.add(("country", country_name(a.location.country, language)))
         pairs.update(("activity", activity) for activity in a.activities)
     for standing in entity.current:
         standard = standards[standing.certification.standard_id]
@@ -198,7 +203,7 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
             "entity.html",
             entity=entity,
             findings=_entity_findings(entity, criteria),
-            filters=search_filters(entity, standards),
+            filters=search_filters(entity, standards, catalog.site.language),
         )
         for entity in catalog.entities
     ]
@@ -263,12 +268,12 @@ def render_site(catalog: Catalog, template_dirs: tuple[Path, ...]) -> Outputs:
         for parent in path.parents:
             if parent in claimed_by:
                 raise BuildError(f"{claimed_by[parent]} is a file, but {url} needs it to be a folder")
-    return render_pages(specs, template_dirs, urls.Addresses(catalog.site.base_url))
+    return render_pages(specs, template_dirs, urls.Addresses(catalog.site.base_url), catalog.site.language)
 
 
-def render_pages(specs: list[PageSpec], template_dirs: tuple[Path, ...], addresses: urls.Addresses) -> Outputs:
+def render_pages(specs: list[PageSpec], template_dirs: tuple[Path, ...], addresses: urls.Addresses, language: str) -> Outputs:
     """Render the given pages (pure apart from reading templates)."""
-    env = make_environment(template_dirs, addresses)
+    env = make_environment(template_dirs, addresses, language)
     outputs: Outputs = {}
     for page in specs:
         try:
