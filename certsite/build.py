@@ -13,7 +13,6 @@ from pathlib import Path, PurePosixPath
 
 from certsite.catalog import Catalog, build_catalog
 from certsite.errors import BuildError, ContentError, Diagnostic
-from certsite.json_schema import announcement_schema_json
 from certsite.load import load
 from certsite.publish import check_output_dir, publish
 from certsite.render import render_site
@@ -71,15 +70,15 @@ def check(options: BuildOptions) -> CheckResult:
     return CheckResult(catalog, render_site(catalog, template_dirs(options)), corpus.warnings)
 
 
-def build(options: BuildOptions, output_dir: Path, with_search: bool = True) -> BuildReport:
+def build(options: BuildOptions, output_dir: Path, workdir: Path, with_search: bool = True) -> BuildReport:
+    """``check``, then publish into ``output_dir``; ``workdir`` (the caller's working
+    folder) is one more folder the output may never replace."""
     started = time.perf_counter()
     templates = template_dirs(options)
     sources = [options.content_dir, *templates]
-    check_output_dir(output_dir, sources, Path.cwd())  # before the work, not only after it
+    check_output_dir(output_dir, sources, workdir)  # before the work, not only after it
     result = check(options)
-    # Published with the site so that the schema's $id is a real address.
-    result.outputs[PurePosixPath("schema/announcement.schema.json")] = announcement_schema_json().encode("utf-8")
     static = tuple(folder / "static" for folder in reversed(templates))  # certsite's first, the register's over them
-    index = publish(result.outputs, static, output_dir, with_search, sources, Path.cwd())
+    index = publish(result.outputs, static, output_dir, with_search, sources, workdir)
     pages = sum(1 for path in result.outputs if path.suffix == ".html")
     return BuildReport(pages, index, time.perf_counter() - started, result.warnings, Addresses(result.catalog.site.base_url).root)

@@ -15,14 +15,14 @@ from importlib.metadata import version
 from pathlib import Path
 
 from certsite.build import BuildOptions, build, check
-from certsite.countries import COUNTRY_NAMES
 from certsite.errors import BuildError, ContentError, Diagnostic, format_diagnostic
 from certsite.json_schema import announcement_schema_json
 from certsite.load import load_standards
 from certsite.scaffold import AlreadyExists, CannotWrite, NewAnnouncement, create
 from certsite.serve import serve
 from certsite.starter import NotEmpty, create_register
-from certsite.validate import SLUG, slugify
+from certsite.text import slugify
+from certsite.validate import country_problem, slug_problem
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             print_diagnostics(result.warnings)
             print(f"{args.content}: valid{_warning_count(result.warnings)}; {len(result.catalog.announcements)} announcements would be published as of {options.build_date}.")
         else:
-            report = build(options, args.output, with_search=not args.no_search)
+            report = build(options, args.output, Path.cwd(), with_search=not args.no_search)
             search = (
                 f"; search: {report.search.pages} pages indexed, {report.search.bytes / 1024:.0f} KB"
                 if report.search else "; search: not indexed (--no-search)"
@@ -153,9 +153,10 @@ def new_announcement(args: argparse.Namespace) -> int:
             raise _Usage(f"{args.content}/standards/ has no standard files; is {args.content} the content folder?")
         known = ", ".join(sorted(standards))
 
+        # The same rules, and words, as certsite check: one place for each.
         def country_code(text: str) -> str:
-            if text.upper() not in COUNTRY_NAMES:
-                raise _Usage(f"'{text.upper()}' is not an ISO 3166-1 alpha-2 country code, e.g. CN, NO, DE")
+            if problem := country_problem(text.upper()):
+                raise _Usage("; ".join(problem))
             return text.upper()
 
         def known_standard(text: str) -> str:
@@ -164,8 +165,8 @@ def new_announcement(args: argparse.Namespace) -> int:
             return text
 
         def slug(text: str) -> str:
-            if not SLUG.match(text):
-                raise _Usage(f"'{text}' is not a slug: use lowercase ASCII letters, digits and single hyphens")
+            if problem := slug_problem(text):
+                raise _Usage("; ".join(problem))
             return text
 
         entity = _ask(args.entity, "Entity (company name as announced)", "--entity")

@@ -21,6 +21,7 @@ from certsite import urls
 from certsite.catalog import Catalog, EntityPage, Finding
 from certsite.countries import babel_locale, country_name
 from certsite.errors import BuildError
+from certsite.json_schema import announcement_schema_json
 from certsite.model import Criterion, Standard
 
 Outputs = dict[PurePosixPath, bytes]
@@ -257,7 +258,9 @@ def _number_key(number: str) -> tuple[int, ...]:
 def render_site(catalog: Catalog, template_dirs: tuple[Path, ...]) -> Outputs:
     """Render every page in memory; raise ``BuildError`` for a template bug or a path claimed twice."""
     specs = page_specs(catalog)
-    claimed_by: dict[PurePosixPath, str] = {}
+    # Published with the site so that the schema's $id is a real address.
+    schema_path = urls.output_path(urls.ANNOUNCEMENT_SCHEMA)
+    claimed_by: dict[PurePosixPath, str] = {schema_path: urls.ANNOUNCEMENT_SCHEMA}
     for page in specs:
         path = urls.output_path(page.url)
         if path in claimed_by:
@@ -268,7 +271,9 @@ def render_site(catalog: Catalog, template_dirs: tuple[Path, ...]) -> Outputs:
         for parent in path.parents:
             if parent in claimed_by:
                 raise BuildError(f"{claimed_by[parent]} is a file, but {url} needs it to be a folder")
-    return render_pages(specs, template_dirs, urls.Addresses(catalog.site.base_url), catalog.site.language)
+    outputs = render_pages(specs, template_dirs, urls.Addresses(catalog.site.base_url), catalog.site.language)
+    outputs[schema_path] = announcement_schema_json().encode("utf-8")
+    return outputs
 
 
 def render_pages(specs: list[PageSpec], template_dirs: tuple[Path, ...], addresses: urls.Addresses, language: str) -> Outputs:

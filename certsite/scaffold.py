@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from certsite.validate import slugify
+from certsite.text import slugify
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,7 +61,7 @@ class ServerState:
 def rebuild(options: BuildOptions, state: ServerState, with_search: bool, log: Callable[[str], None]) -> None:
     """Build into the served folder; on failure keep it and record the errors to show."""
     try:
-        report: BuildReport = build(options, state.site_dir, with_search=with_search)
+        report: BuildReport = build(options, state.site_dir, Path.cwd(), with_search=with_search)
     except ContentError as error:
         errors = [format_diagnostic(d, _source_lines(d.path)) for d in error.diagnostics]
         log("\n".join(errors) + f"\n{error}. Serving the error page until it is fixed.")

@@ -25,6 +25,22 @@ def fold_to_latin(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
+def slugify(name: str) -> str:
+    """Derive a slug from a name: ASCII letters and digits joined by single hyphens.
+
+    >>> slugify("Baotou Aluminium Co., Ltd.")
+    'baotou-aluminium-co-ltd'
+    >>> slugify("Société Générale d'Aluminium")
+    'societe-generale-d-aluminium'
+    >>> slugify("Østfold Aluminium AS")
+    'ostfold-aluminium-as'
+    >>> slugify("包头铝业有限公司")
+    ''
+    """
+    ascii_name = fold_to_latin(name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
 _MONTH_NAME = r"([A-Za-z]{3,9})\.?"
 _DAY_NUMBER = r"([0-9]{1,2})(?:st|nd|rd|th)?\.?"

@@ -37,7 +37,7 @@ from certsite.model import (
     Validity,
 )
 from certsite.schema import Field, Kind
-from certsite.text import fold_to_latin, iso_date_hint
+from certsite.text import fold_to_latin, slugify, iso_date_hint
 
 SLUG = re.compile(schema.SLUG_PATTERN)
 ANNOUNCEMENT_FILE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})-(.+)\.md$")
@@ -81,20 +81,36 @@ def parse_criterion_ref(raw: str) -> CriterionRef:
     return CriterionRef(raw, match.group(1), tuple(clauses))
 
 
-def slugify(name: str) -> str:
-    """Derive a slug from a name: ASCII letters and digits joined by single hyphens.
+def slug_problem(text: str) -> tuple[str, str] | None:
+    """Why ``text`` is not a slug, and what would be right; ``None`` when it is one.
 
-    >>> slugify("Baotou Aluminium Co., Ltd.")
-    'baotou-aluminium-co-ltd'
-    >>> slugify("Société Générale d'Aluminium")
-    'societe-generale-d-aluminium'
-    >>> slugify("Østfold Aluminium AS")
-    'ostfold-aluminium-as'
-    >>> slugify("包头铝业有限公司")
-    ''
+    >>> slug_problem("baotou-aluminium") is None
+    True
+    >>> slug_problem("Baotou Aluminium")
+    ("'Baotou Aluminium' is not a valid slug", "use lowercase ASCII letters, digits and single hyphens, e.g. 'baotou-aluminium'")
     """
-    ascii_name = fold_to_latin(name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    if SLUG.match(text):
+        return None
+    example = slugify(text)
+    return f"'{text}' is not a valid slug", "use lowercase ASCII letters, digits and single hyphens" + (f", e.g. '{example}'" if example else "")
+
+
+def country_problem(code: str) -> tuple[str, str] | None:
+    """Why ``code`` is not a country code the register accepts, and what would be right.
+
+    >>> country_problem("NO") is None
+    True
+    >>> country_problem("cn")
+    ("'cn' is not an ISO 3166-1 alpha-2 country code", 'write it in upper case: CN')
+    """
+    if code in COUNTRY_NAMES:
+        return None
+    upper = code.upper()
+    hint = (
+        f"write it in upper case: {upper}" if upper in COUNTRY_NAMES
+        else "use the ISO 3166-1 alpha-2 code, e.g. CN for China, NO for Norway, GB for the United Kingdom"
+    )
+    return f"'{code}' is not an ISO 3166-1 alpha-2 country code", hint
 
 
 def close_match(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
@@ -180,8 +196,9 @@ class _Reader:
             if parts is None or parts.scheme != "https" or not parts.netloc:
                 self.error(key_path, f"'{where}' must be an https:// address, not '{text}'", f"e.g. {spec.name}: {spec.example}")
                 return None
-        if spec.kind is Kind.SLUG and not SLUG.match(text):
-            self.error(key_path, f"'{where}' is not a valid slug: '{text}'", f"use lowercase ASCII letters, digits and single hyphens, e.g. '{slugify(text) or spec.example}'")
+        if spec.kind is Kind.SLUG and (problem := slug_problem(text)):
+            message, hint = problem
+            self.error(key_path, f"'{where}': {message}", hint if slugify(text) else f"{hint}, e.g. '{spec.example}'")
             return None
         return text
 
@@ -384,13 +401,8 @@ def _location(reader: _Reader, value: Any) -> Location | None:
     country = values.get("country")
     if country is None:
         return None
-    if country not in COUNTRY_NAMES:
-        upper = country.upper()
-        hint = (
-            f"write it in upper case: {upper}" if upper in COUNTRY_NAMES
-            else "use the ISO 3166-1 alpha-2 code, e.g. CN for China, NO for Norway, GB for the United Kingdom"
-        )
-        reader.error(("location", "country"), f"'{country}' is not an ISO 3166-1 alpha-2 country code", hint)
+    if problem := country_problem(country):
+        reader.error(("location", "country"), *problem)
         return None
     return Location(country, values.get("region"), values.get("city"))
 

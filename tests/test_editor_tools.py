@@ -56,7 +56,7 @@ def test_new_refuses_to_overwrite_an_existing_file(content, certsite):
         (("--entity", "Acme", "--country", "NO", "--standard", "test-pss"), "unknown standard 'test-pss'; known standards: test-ps"),
         (("--country", "NO", "--standard", "test-ps"), "--entity is required"),
         (("--entity", "阿克米", "--country", "CN", "--standard", "test-ps"), "--entity-slug is required"),
-        (("--entity", "Acme", "--country", "NO", "--standard", "test-ps", "--entity-slug", "Acme_Metals"), "'Acme_Metals' is not a slug"),
+        (("--entity", "Acme", "--country", "NO", "--standard", "test-ps", "--entity-slug", "Acme_Metals"), "'Acme_Metals' is not a valid slug; use lowercase ASCII letters, digits and single hyphens, e.g. 'acme-metals'"),
     ],
 )
 def test_new_explains_what_is_missing_or_wrong(content, certsite, monkeypatch, args, message):
@@ -194,7 +194,7 @@ def test_new_in_a_terminal_explains_a_wrong_answer_and_asks_again(content, termi
     editor.type("Fjord Metals AS\n")
     editor.expect("Country (ISO code, e.g. CN): ")
     editor.type("xx\n")
-    editor.expect("'XX' is not an ISO 3166-1 alpha-2 country code, e.g. CN, NO, DE; try again, or press Ctrl-D to stop")
+    editor.expect("'XX' is not an ISO 3166-1 alpha-2 country code; use the ISO 3166-1 alpha-2 code, e.g. CN for China, NO for Norway, GB for the United Kingdom; try again, or press Ctrl-D to stop")
     editor.expect("Country (ISO code, e.g. CN): ")
     editor.type("no\n")
     editor.expect("Standard (test-ps): ")
@@ -216,7 +216,7 @@ def test_new_in_a_terminal_asks_for_a_slug_until_it_is_one(content, terminal):
     editor.type("阿克米金属\n")
     editor.expect("Entity slug (Latin letters, e.g. baotou-aluminium): ")
     editor.type("Acme_Jinshu\n")
-    editor.expect("'Acme_Jinshu' is not a slug: use lowercase ASCII letters, digits and single hyphens; try again")
+    editor.expect("'Acme_Jinshu' is not a valid slug; use lowercase ASCII letters, digits and single hyphens, e.g. 'acme-jinshu'; try again")
     editor.expect("Entity slug (Latin letters, e.g. baotou-aluminium): ")
     editor.type("acme-jinshu\n")
     assert editor.finish() == 0, editor.shown
@@ -242,7 +242,7 @@ def test_a_wrong_option_is_a_usage_error_even_in_a_terminal(content, certsite, m
     monkeypatch.setattr("builtins.input", lambda prompt="": pytest.fail(f"asked {prompt!r} although the option was given"))
     run = certsite("new", "--content", content.root, "--entity", "Acme", "--country", "XX", "--standard", "test-ps")
     assert run.code == 2
-    assert run.err == "certsite new: 'XX' is not an ISO 3166-1 alpha-2 country code, e.g. CN, NO, DE\n"
+    assert run.err == "certsite new: 'XX' is not an ISO 3166-1 alpha-2 country code; use the ISO 3166-1 alpha-2 code, e.g. CN for China, NO for Norway, GB for the United Kingdom\n"
 
 
 def test_committed_schema_is_what_the_command_prints(certsite):

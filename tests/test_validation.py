@@ -49,7 +49,7 @@ def test_the_valid_fixture_passes(content, certsite):
         pytest.param({"location:\n  city: Oslo\n": "facilities: Oslo works\nlocation:\n  city: Oslo\n"}, 5, ("'facilities' must be a list",), id="wrong-type"),
         pytest.param({"title: Acme Metals certified": "title: [Acme, Metals]"}, 2, ("'title' must be text, not a list",), id="text-got-list"),
         pytest.param({"title: Acme Metals certified": "title: Acme Metals certified\ndraft: yes"}, 3, ("'draft' must be true or false, not 'yes'",), id="yaml-1.1-yes-is-not-a-boolean"),
-        pytest.param({"title: Acme Metals certified": "title: Acme Metals certified\nentity_slug: Acme_Metals"}, 3, ("not a valid slug: 'Acme_Metals'", "e.g. 'acme-metals'"), id="bad-entity-slug"),
+        pytest.param({"title: Acme Metals certified": "title: Acme Metals certified\nentity_slug: Acme_Metals"}, 3, ("'entity_slug': 'Acme_Metals' is not a valid slug", "e.g. 'acme-metals'"), id="bad-entity-slug"),
         pytest.param({"title: Acme Metals certified": "title: Acme Metals certified\ntitle: again"}, 3, ("duplicate key 'title'",), id="duplicate-key"),
         pytest.param({"    auditor: Example Certification\n": "    auditor: Example Certification\n    status: revoked\n"}, 11, ("unknown status 'revoked'", "certified, provisional, suspended, withdrawn"), id="unknown-status"),
         pytest.param({"certifications:\n": "certifications: []\nx:\n"}, 8, ("'certifications' is empty",), id="no-certifications"),
