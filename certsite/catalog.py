@@ -31,7 +31,6 @@ from certsite.model import (
 from certsite.text import fold_to_latin
 
 
-
 class CurrentStatus(StrEnum):
     """A certification's status as of the build date (the content format's order of rules)."""
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from certsite.errors import ContentError, Diagnostic
 from certsite.frontmatter import RawDocument, parse_front_matter, parse_yaml
-from certsite.text import slugify
 from certsite.model import Announcement, Corpus, EntityProfile, Page, Standard
+from certsite.text import slugify
 from certsite.validate import (
     close_match,
     validate_announcement,

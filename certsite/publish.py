@@ -15,7 +15,6 @@ from pathlib import Path, PurePosixPath
 from certsite.errors import BuildError
 from certsite.search import SearchIndex, index_site
 
-
 # Written into every published site, so that a later build knows the folder is one of
 # its own and may replace it. Netlify publishes it too; it says only that.
 MARKER = ".certsite-output"

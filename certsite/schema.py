@@ -12,7 +12,6 @@ from enum import Enum
 
 from certsite.model import Status
 
-
 # The text rules, shared by validation and the JSON Schema. [0-9], not \d: in Python
 # \d also matches other scripts' digits, which JSON Schema tools would reject.
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"

@@ -11,7 +11,6 @@ import difflib
 import re
 from collections.abc import Mapping
 from datetime import date
-from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -37,7 +36,7 @@ from certsite.model import (
     Validity,
 )
 from certsite.schema import Field, Kind
-from certsite.text import fold_to_latin, slugify, iso_date_hint
+from certsite.text import iso_date_hint, slugify
 
 SLUG = re.compile(schema.SLUG_PATTERN)
 ANNOUNCEMENT_FILE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})-(.+)\.md$")
