@@ -17,7 +17,7 @@ from pathlib import Path
 from certsite.build import BuildOptions, build, check
 from certsite.errors import BuildError, ContentError, Diagnostic, format_diagnostic
 from certsite.json_schema import announcement_schema_json
-from certsite.load import load_standards
+from certsite.load import load_standards, source_lines
 from certsite.scaffold import AlreadyExists, CannotWrite, NewAnnouncement, create
 from certsite.serve import serve
 from certsite.starter import NotEmpty, create_register
@@ -225,10 +225,7 @@ def print_diagnostics(diagnostics: tuple[Diagnostic, ...]) -> None:
     sources: dict[Path, list[str] | None] = {}
     for diagnostic in diagnostics:
         if diagnostic.path not in sources:
-            try:
-                sources[diagnostic.path] = diagnostic.path.read_text("utf-8").split("\n")
-            except (OSError, UnicodeDecodeError):
-                sources[diagnostic.path] = None
+            sources[diagnostic.path] = source_lines(diagnostic.path)
         print(format_diagnostic(diagnostic, sources[diagnostic.path]), file=sys.stderr)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for diagnostic in diagnostics:

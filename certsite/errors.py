@@ -48,8 +48,13 @@ def format_diagnostic(diagnostic: Diagnostic, source_lines: list[str] | None) ->
     text = diagnostic.headline()
     if source_lines is not None and diagnostic.line and diagnostic.line <= len(source_lines):
         source = source_lines[diagnostic.line - 1].rstrip()
+        if len(source) > SHOWN_LINE_LENGTH:  # a line of thousands of brackets helps nobody
+            source = source[:SHOWN_LINE_LENGTH] + " …"
         text += f"\n{diagnostic.line:>5} | {source}"
     return text
+
+
+SHOWN_LINE_LENGTH = 160
 
 
 class ContentError(Exception):

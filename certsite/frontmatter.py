@@ -135,6 +135,29 @@ class _Builder:
             return node.value
 
 
+# Content files need a handful of levels. The limit is checked on the parser's events,
+# before anything is composed: libyaml parses without recursion, but composing a
+# document nested thousands of levels deep overflows the C stack and kills the process.
+MAX_NESTING = 32
+
+
+def _too_deep(text: str, first_line: int) -> int | None:
+    """The line where ``text`` nests deeper than ``MAX_NESTING``, or None; a YAML error
+    found on the way is left for the composer to report."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_NESTING:
+                    return event.start_mark.line + first_line
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
+
+
 def parse_yaml(path: Path, text: str, first_line: int = 1) -> RawDocument | list[Diagnostic]:
     """Parse a YAML mapping; ``first_line`` is the file line where ``text`` begins."""
     invisible = _INVISIBLE.search(text)
@@ -143,6 +166,9 @@ def parse_yaml(path: Path, text: str, first_line: int = 1) -> RawDocument | list
         line = text.count("\n", 0, invisible.start()) + first_line
         code = f"U+{ord(invisible.group()):04X}"
         return [Diagnostic(path, line, f"the line contains the invisible character {code}", "delete it (it is often pasted in from a word processor or PDF) and retype the space or line break")]
+    too_deep = _too_deep(text, first_line)
+    if isinstance(too_deep, int):
+        return [Diagnostic(path, too_deep, f"the YAML is nested more than {MAX_NESTING} levels deep", "content files need only a few levels of lists and mappings")]
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

@@ -8,7 +8,9 @@ the end, with all of them.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
@@ -38,9 +40,48 @@ RESERVED_SLUGS = frozenset(
 _ANNOUNCEMENT_ADDRESS = re.compile(r"^/certifications/\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*/$")
 
 
+# An announcement is a few kilobytes; nothing in a content folder needs more than this,
+# and no file is read further than it.
+MAX_FILE_BYTES = 512 * 1024
+
+
+def entry_problem(path: Path) -> str | None:
+    """Why certsite will not read ``path``, or None. Only regular files and folders inside
+    the content folder are read: a symbolic link could lead anywhere on the machine (and
+    its lines would be printed in a public log), a FIFO would block for ever, a device
+    never ends."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError as error:
+        return f"cannot be read ({error.strerror})"
+    if stat.S_ISLNK(mode):
+        return "is a symbolic link; certsite does not follow links, so that it reads nothing outside the content folder"
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        return "is not a regular file (a FIFO, socket or device)"
+    return None
+
+
+def _read_bounded(path: Path) -> bytes:
+    """At most ``MAX_FILE_BYTES + 1`` bytes of a regular file, never through a link."""
+    # O_NOFOLLOW: a link put in place after entry_problem looked is still refused;
+    # O_NONBLOCK: nor does a FIFO put in place then block the open.
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(0, "not a regular file")
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
 def read_text(path: Path, diagnostics: list[Diagnostic]) -> str | None:
     """A file's text as UTF-8, or ``None`` with a diagnostic naming the offending line."""
-    data = path.read_bytes()
+    try:
+        data = _read_bounded(path)
+    except OSError as error:
+        diagnostics.append(Diagnostic(path, None, f"the file cannot be read ({error.strerror or error})"))
+        return None
+    if len(data) > MAX_FILE_BYTES:
+        diagnostics.append(Diagnostic(path, None, f"the file is larger than {MAX_FILE_BYTES // 1024} KB", "a content file needs a few kilobytes; is this the right file?"))
+        return None
     try:
         return data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
     except UnicodeDecodeError as error:
@@ -49,6 +90,19 @@ def read_text(path: Path, diagnostics: list[Diagnostic]) -> str | None:
             Diagnostic(path, line, f"the file is not UTF-8 text (byte 0x{data[error.start]:02x})", "save the file with UTF-8 encoding")
         )
         return None
+
+
+def source_lines(path: Path) -> list[str] | None:
+    """The lines of a content file, to show next to its diagnostics; None for anything
+    certsite would not read itself (so an error never prints a line from outside the
+    content folder)."""
+    if entry_problem(path) is not None:
+        return None
+    try:
+        data = _read_bounded(path)
+    except OSError:
+        return None
+    return data[:MAX_FILE_BYTES].decode("utf-8", errors="replace").split("\n")
 
 
 def _documents(paths: list[Path], markdown: bool, diagnostics: list[Diagnostic]) -> list[RawDocument]:
@@ -67,13 +121,15 @@ def _documents(paths: list[Path], markdown: bool, diagnostics: list[Diagnostic])
 
 def _files(folder: Path, suffix: str, diagnostics: list[Diagnostic]) -> list[Path]:
     """The folder's content files, sorted; anything else in it is reported, hidden files ignored."""
-    if not folder.is_dir():
+    if not folder.is_dir() or entry_problem(folder) is not None:  # reported with the content folder's entries
         return []
     paths = []
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
             continue
-        if path.is_file() and path.suffix == suffix:
+        if problem := entry_problem(path):
+            diagnostics.append(Diagnostic(path, None, f"{path.name} {problem}", "replace it with the file itself, or remove it"))
+        elif path.is_file() and path.suffix == suffix:
             paths.append(path)
         else:
             diagnostics.append(
@@ -88,15 +144,19 @@ def load(content_dir: Path) -> Corpus:
     if not content_dir.is_dir():
         raise ContentError([Diagnostic(content_dir, None, "the content folder does not exist", "run certsite in the project folder, or name the folder with --content DIR")])
     for entry in sorted(content_dir.iterdir()):
-        if entry.name not in CONTENT_ENTRIES and not entry.name.startswith("."):
+        if entry.name.startswith("."):
+            continue
+        if problem := entry_problem(entry):
+            diagnostics.append(Diagnostic(entry, None, f"{entry.name} {problem}", "replace it with the file or folder itself, or remove it"))
+        elif entry.name not in CONTENT_ENTRIES:
             suggestion = close_match(entry.name, sorted(CONTENT_ENTRIES))
             hint = f"did you mean {suggestion}?" if suggestion else "the content folder holds only " + ", ".join(sorted(CONTENT_ENTRIES))
             diagnostics.append(Diagnostic(entry, None, f"unexpected {'folder' if entry.is_dir() else 'file'} in the content folder", hint))
     site_file = content_dir / "site.yaml"
     site = None
-    if not site_file.is_file():
+    if not os.path.lexists(site_file):
         diagnostics.append(Diagnostic(site_file, None, "site.yaml is missing", "create it with title, base_url, description and language"))
-    else:
+    elif entry_problem(site_file) is None:  # otherwise reported above
         site_docs = _documents([site_file], False, diagnostics)
         site = validate_site(site_docs[0], diagnostics) if site_docs else None
 

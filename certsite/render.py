@@ -98,14 +98,24 @@ def search_suffixes(name: str) -> str:
     '头铝业 铝业'
     >>> search_suffixes("Baotou Aluminium")
     ''
+
+    The suffixes of a word grow with the square of its length, so only the first
+    ``SUFFIX_WORD_LENGTH`` characters of a word are split: no company name is longer,
+    and a page stays light whatever a name field holds.
+
+    >>> len(search_suffixes("铝" * 10_000)) < 3_000
+    True
     """
     parts = [
-        word[start:]
+        word[start:SUFFIX_WORD_LENGTH]
         for word in name.split()
         if _UNSPACED_SCRIPTS.search(word)
-        for start in range(1, len(word) - 1)
+        for start in range(1, min(len(word), SUFFIX_WORD_LENGTH) - 1)
     ]
     return " ".join(parts)
+
+
+SUFFIX_WORD_LENGTH = 64
 
 
 def render_site(catalog: Catalog, template_dirs: tuple[Path, ...]) -> Outputs:

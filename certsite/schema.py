@@ -19,6 +19,20 @@ DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 CRITERION_NUMBER_PATTERN = r"^([0-9]+)\.([0-9]+)$"
 # <principle>.<criterion>, then optional clause letters and ranges: 5.1, 5.2b, 1.3a-e, 2.1a,c-d
 CRITERION_REF_PATTERN = r"^([0-9]+\.[0-9]+)((?:[a-z](?:-[a-z])?)(?:,[a-z](?:-[a-z])?)*)?$"
+# A BCP 47 language tag as pages use it: language, then optional script, region and
+# variants (en, de-CH, zh-Hans-CN, sr-Latn). It names the search index's folder too.
+LANGUAGE_TAG_PATTERN = (
+    r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?(-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+    r"(-[0-9A-WYZa-wyz](-[A-Za-z0-9]{2,8})+)*(-[Xx](-[A-Za-z0-9]{1,8})+)?$"  # extensions (-u-nu-latn), private use (-x-...)
+)
+MAX_LANGUAGE_TAG = 35
+
+# Limits that keep every build fast and every page light, whatever a file contains.
+MAX_TEXT_LENGTH = 2_000  # one field: a title, a name, a summary, a scope
+MAX_LIST_LENGTH = 200  # items of one list: facilities, findings of one severity, aliases
+MAX_BODY_LENGTH = 100_000  # characters of one announcement's or page's text
+MAX_BODY_BRACKETS = 1_000  # "[" in one body: Python-Markdown's link search slows down quadratically with them
+MAX_BODY_NESTING = 20  # levels of lists and quotes in one body
 
 
 class Kind(Enum):

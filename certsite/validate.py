@@ -18,7 +18,7 @@ from certsite import schema
 from certsite.countries import COUNTRY_NAMES
 from certsite.errors import Diagnostic
 from certsite.frontmatter import KeyPath, RawDocument
-from certsite.markdown_body import render_markdown
+from certsite.markdown_body import RenderedMarkdown, render_markdown
 from certsite.model import (
     Announcement,
     Certification,
@@ -43,6 +43,10 @@ ANNOUNCEMENT_FILE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})-(.+)\.md$")
 _DATE = re.compile(schema.DATE_PATTERN)
 _CRITERION_NUMBER = re.compile(schema.CRITERION_NUMBER_PATTERN)
 _CRITERION_REF = re.compile(schema.CRITERION_REF_PATTERN)
+# Control characters other than tab and line feed, and the Unicode line and paragraph
+# separators and non-characters: invisible to editors, invalid in XML.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_LANGUAGE_TAG = re.compile(schema.LANGUAGE_TAG_PATTERN)
 
 
 class CriterionRefError(ValueError):
@@ -63,7 +67,7 @@ def parse_criterion_ref(raw: str) -> CriterionRef:
     ...
     certsite.validate.CriterionRefError: the clause range e-b runs backwards; write b-e
     """
-    match = _CRITERION_REF.match(raw)
+    match = _CRITERION_REF.fullmatch(raw)
     if not match:
         raise CriterionRefError(
             f"'{raw}' is not a criterion reference; write <principle>.<criterion> with optional clause letters, e.g. 5.1, 5.2b, 1.3a-e or 2.1a,c-d"
@@ -88,7 +92,7 @@ def slug_problem(text: str) -> tuple[str, str] | None:
     >>> slug_problem("Baotou Aluminium")
     ("'Baotou Aluminium' is not a valid slug", "use lowercase ASCII letters, digits and single hyphens, e.g. 'baotou-aluminium'")
     """
-    if SLUG.match(text):
+    if SLUG.fullmatch(text):
         return None
     example = slugify(text)
     return f"'{text}' is not a valid slug", "use lowercase ASCII letters, digits and single hyphens" + (f", e.g. '{example}'" if example else "")
@@ -169,15 +173,16 @@ class _Reader:
                 self.error(key_path, f"'{where}' must be a mapping of fields", f"e.g. {spec.name}: {spec.example}")
                 return None
             return value
-        if spec.kind is Kind.LIST:
+        if spec.kind in (Kind.LIST, Kind.TEXTS):
             if not isinstance(value, list):
                 self.error(key_path, f"'{where}' must be a list", f"e.g. {spec.name}: {spec.example}")
                 return None
+            if len(value) > schema.MAX_LIST_LENGTH:
+                self.error(key_path, f"'{where}' has {len(value):,} items; the limit is {schema.MAX_LIST_LENGTH}", "a real announcement needs far fewer; split it into several")
+                return None
+        if spec.kind is Kind.LIST:
             return value
         if spec.kind is Kind.TEXTS:
-            if not isinstance(value, list):
-                self.error(key_path, f"'{where}' must be a list", f"e.g. {spec.name}: {spec.example}")
-                return None
             items = [self.text(item, key_path + (i,)) for i, item in enumerate(value)]
             return tuple(item for item in items if item is not None)
         if spec.kind is Kind.BOOL:
@@ -192,7 +197,9 @@ class _Reader:
             return self.date(text, key_path)
         if spec.kind is Kind.HTTPS:
             parts = _split_address(text)
-            if parts is None or parts.scheme != "https" or not parts.netloc:
+            # urlsplit drops tabs and line breaks before it looks, so check them first:
+            # a line break in base_url would write new lines into robots.txt.
+            if any(c.isspace() for c in text) or parts is None or parts.scheme != "https" or not parts.netloc:
                 self.error(key_path, f"'{where}' must be an https:// address, not '{text}'", f"e.g. {spec.name}: {spec.example}")
                 return None
         if spec.kind is Kind.SLUG and (problem := slug_problem(text)):
@@ -209,10 +216,20 @@ class _Reader:
         if value is None:
             self.error(key_path, f"'{_display(key_path)}' is empty")
             return None
-        return str(self.doc.texts.get(key_path, value)).strip()
+        text = str(self.doc.texts.get(key_path, value)).strip()
+        if control := _CONTROL.search(text):
+            # A YAML escape ("\x01", "\0") gets past the check on the raw file: such a
+            # character makes the feed invalid XML and is invisible on every page.
+            self.error(key_path, f"'{_display(key_path)}' contains the invisible control character U+{ord(control.group()):04X}", "remove it (it may be written as an escape such as \\x01 inside double quotes)")
+            return None
+        limit = schema.MAX_BODY_LENGTH if key_path[-1:] == ("description",) else schema.MAX_TEXT_LENGTH
+        if len(text) > limit:
+            self.error(key_path, f"'{_display(key_path)}' is {len(text):,} characters long; the limit is {limit:,}", "shorten it; long text belongs in the announcement's body")
+            return None
+        return text
 
     def date(self, text: str, key_path: KeyPath) -> date | None:
-        if _DATE.match(text):
+        if _DATE.fullmatch(text):
             try:
                 return date.fromisoformat(text)
             except ValueError as error:
@@ -245,6 +262,9 @@ def validate_site(doc: RawDocument, diagnostics: list[Diagnostic]) -> Site | Non
     reachable = parts is not None and ((parts.scheme == "https" and parts.netloc) or (parts.scheme == "mailto" and parts.path))
     if corrections and not reachable:
         reader.error(("corrections",), f"'corrections' must be a mailto: or https:// address, not '{corrections}'", "e.g. corrections: mailto:register@example.org")
+    language = values.get("language")
+    if language is not None and (len(language) > schema.MAX_LANGUAGE_TAG or not _LANGUAGE_TAG.fullmatch(language)):
+        reader.error(("language",), f"'language' must be a language tag such as en, de-CH or zh-Hans, not '{language[:40]}'", "write the language of the pages as a BCP 47 tag, e.g. language: en")
     base = _split_address(values.get("base_url") or "")
     if base is not None and (base.query or base.fragment):
         reader.error(("base_url",), "'base_url' must be the site's address without ? or #", "e.g. base_url: https://example.org/")
@@ -315,7 +335,7 @@ def _criteria(reader: _Reader, items: Any, at: KeyPath, standard_id: str, princi
         number = fields.get("number")
         if number is None or "title" not in fields:
             continue
-        match = _CRITERION_NUMBER.match(number)
+        match = _CRITERION_NUMBER.fullmatch(number)
         if not match:
             reader.error(at + (index, "number"), f"criterion number '{number}' must be <principle>.<criterion>, e.g. \"5.1\"")
             continue
@@ -352,9 +372,9 @@ def validate_announcement(doc: RawDocument, standards: Mapping[str, Standard | N
     for index, alias in enumerate(aliases):
         if not re.match(r"^/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)+$", alias):
             reader.error(("aliases", index), f"alias '{alias}' is not a site address", "write a path that starts and ends with '/', e.g. /news/baotou-certified/")
-    body = render_markdown(doc.body, top_heading=3)  # under the page's "The announcement"
-    summary = values.get("summary") or body.first_paragraph
-    if not summary and values.get("title"):
+    body = _body(reader, top_heading=3)  # under the page's "The announcement"
+    summary = values.get("summary") or (body.first_paragraph if body else "")
+    if not summary and values.get("title") and body is not None:
         reader.file_error("the announcement has no text", "write it below the closing '---' (its first paragraph is the summary), or add summary:", line=doc.body_line)
     if reader.failed or slug is None or location is None:
         return None
@@ -379,13 +399,42 @@ def validate_announcement(doc: RawDocument, standards: Mapping[str, Standard | N
     )
 
 
+_NESTING = re.compile(r"^((?: {2,4}|\t|>\s?)*)(?:[-*+]|[0-9]+[.)]|>)\s", re.MULTILINE)
+
+
+def _body(reader: _Reader, top_heading: int) -> RenderedMarkdown | None:
+    """The body as safe HTML, or None with a located error when it is beyond what any
+    announcement needs: limits that keep Markdown's time and depth bounded."""
+    text, first = reader.doc.body, reader.doc.body_line
+    problem = None
+    if control := _CONTROL.search(text):
+        problem = (text.count("\n", 0, control.start()), f"the text contains the invisible control character U+{ord(control.group()):04X}", "delete it and retype the text around it")
+    elif len(text) > schema.MAX_BODY_LENGTH:
+        problem = (0, f"the text is {len(text):,} characters long; the limit is {schema.MAX_BODY_LENGTH:,}", "an announcement needs a few thousand")
+    elif text.count("[") > schema.MAX_BODY_BRACKETS:
+        problem = (0, f"the text has {text.count('['):,} '[' characters; the limit is {schema.MAX_BODY_BRACKETS:,}", "links need one pair of [ ] each; remove the others")
+    else:
+        for match in _NESTING.finditer(text):
+            if len(re.findall(r" {2,4}|\t|>", match.group(1))) >= schema.MAX_BODY_NESTING:
+                problem = (text.count("\n", 0, match.start()), f"a list or quote is nested more than {schema.MAX_BODY_NESTING} levels deep", "flatten it: a few levels are all a reader can follow")
+                break
+    if problem is None:
+        try:
+            return render_markdown(text, top_heading=top_heading)
+        except RecursionError:
+            problem = (0, "the text is nested too deeply", f"use at most {schema.MAX_BODY_NESTING} levels of lists and quotes")
+    offset, message, hint = problem
+    reader.file_error(message, hint, line=first + offset)
+    return None
+
+
 def _announcement_slug(reader: _Reader, announced: date | None) -> str | None:
     name = reader.doc.path.name
-    match = ANNOUNCEMENT_FILE.match(name)
+    match = ANNOUNCEMENT_FILE.fullmatch(name)
     if not match:
         reader.file_error(f"the file name '{name}' is not YYYY-MM-DD-<slug>.md", "name it after the announcement date and entity, e.g. 2024-01-10-baotou-aluminium.md")
         return None
-    if not SLUG.match(match.group(2)):
+    if not SLUG.fullmatch(match.group(2)):
         reader.file_error(f"'{match.group(2)}' in the file name is not a valid slug", f"use lowercase ASCII letters, digits and single hyphens, e.g. {match.group(1)}-{slugify(match.group(2)) or 'entity-name'}.md")
         return None
     if announced is not None and match.group(1) != announced.isoformat():
@@ -497,11 +546,15 @@ def validate_entity(doc: RawDocument, diagnostics: list[Diagnostic]) -> EntityPr
     reader = _Reader(doc, diagnostics)
     values = reader.fields(doc.data, (), schema.ENTITY)
     slug = doc.path.stem
-    if not SLUG.match(slug):
+    if not SLUG.fullmatch(slug):
         reader.file_error(f"the file name '{doc.path.name}' is not <entity-slug>.yaml", f"rename it to {slugify(slug) or 'entity-name'}.yaml")
     if reader.failed:
         return None
-    description = render_markdown(values.get("description", "")).html
+    try:
+        description = render_markdown(values.get("description", "")).html
+    except RecursionError:
+        reader.error(("description",), "the description is nested too deeply", f"use at most {schema.MAX_BODY_NESTING} levels of lists and quotes")
+        return None
     return EntityProfile(doc.path, slug, values["name"], values.get("aliases", ()), values.get("group"), values.get("website"), description)
 
 
@@ -509,10 +562,13 @@ def validate_page(doc: RawDocument, reserved: frozenset[str], diagnostics: list[
     reader = _Reader(doc, diagnostics)
     values = reader.fields(doc.data, (), schema.PAGE)
     slug = doc.path.stem
-    if not SLUG.match(slug):
+    if not SLUG.fullmatch(slug):
         reader.file_error(f"the file name '{doc.path.name}' is not <slug>.md", f"rename it to {slugify(slug) or 'page'}.md")
     elif slug in reserved:
         reader.file_error(f"the page address /{slug}/ clashes with a generated section", f"rename the file; these names are taken: {', '.join(sorted(reserved))}")
     if reader.failed:
         return None
-    return Page(doc.path, slug, values["title"], values.get("summary"), render_markdown(doc.body).html)
+    body = _body(reader, top_heading=2)
+    if reader.failed or body is None:
+        return None
+    return Page(doc.path, slug, values["title"], values.get("summary"), body.html)

@@ -332,7 +332,7 @@ def test_annotations_for_github_actions(content, certsite, monkeypatch):
         pytest.param({"entity: Acme Metals Ltd.": "entity: Acme\u2028Metals"}, 4, ("invisible character U+2028",), id="unicode-line-separator"),
         pytest.param({"location:\n": "facilities: &f [a, *f]\nlocation:\n"}, 5, ("anchors and aliases (& and *) are not supported",), id="self-referencing-alias"),
         pytest.param({"location:\n": "x1: &a [q, q]\nx2: &b [*a, *a]\nx3: [*b, *b]\nlocation:\n"}, 6, ("anchors and aliases",), id="billion-laughs"),
-        pytest.param({"location:\n": "facilities: " + "[" * 3000 + "]" * 3000 + "\nlocation:\n"}, None, ("nested too deeply",), id="deep-nesting"),
+        pytest.param({"location:\n": "facilities: " + "[" * 3000 + "]" * 3000 + "\nlocation:\n"}, None, ("nested more than 32 levels deep",), id="deep-nesting"),
         pytest.param({'minor: ["5.1a-b"]': 'minor: ["5.1a-b"'}, 12, ("flow sequence that starts here",), id="unclosed-bracket-is-reported-where-it-opens"),
         pytest.param({"    auditor: Example Certification\n": "    auditor: Example Certification\n    status: [certified]\n"}, 11, ("'certifications[0].status' must be text, not a list",), id="status-as-list"),
         pytest.param({"    auditor: Example Certification\n": "    auditor: Example Certification\n    report: https://[x\n"}, 11, ("must be an https:// address",), id="unparseable-address"),
