@@ -220,15 +220,25 @@ def _warning_count(warnings: tuple[Diagnostic, ...]) -> str:
     return f"; {len(warnings)} warning{'s' if len(warnings) != 1 else ''} (above; --strict fails on them)" if warnings else ""
 
 
+# Every error is printed; warnings beyond this many are counted, so that a register
+# imported without end dates does not bury its errors under thousands of lines.
+SHOWN_WARNINGS = 50
+
+
 def print_diagnostics(diagnostics: tuple[Diagnostic, ...]) -> None:
     """Each diagnostic with its source line; also as workflow annotations under GitHub Actions."""
+    warnings = [d for d in diagnostics if d.warning]
+    first_warnings = {id(d) for d in warnings[:SHOWN_WARNINGS]}
+    shown = [d for d in diagnostics if not d.warning or id(d) in first_warnings]
     sources: dict[Path, list[str] | None] = {}
-    for diagnostic in diagnostics:
+    for diagnostic in shown:
         if diagnostic.path not in sources:
             sources[diagnostic.path] = source_lines(diagnostic.path)
         print(format_diagnostic(diagnostic, sources[diagnostic.path]), file=sys.stderr)
+    if len(warnings) > SHOWN_WARNINGS:
+        print(f"… and {len(warnings) - SHOWN_WARNINGS:,} more warnings of the kinds above.", file=sys.stderr)
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        for diagnostic in diagnostics:
+        for diagnostic in shown:
             print(github_annotation(diagnostic))
 
 

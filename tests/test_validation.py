@@ -412,3 +412,15 @@ principles:
   - number: 5
     title: Again
 """
+
+
+def test_thousands_of_warnings_do_not_bury_an_error(content, certsite):
+    content.write("standards/test-ps.yaml", (content.root / "standards/test-ps.yaml").read_text("utf-8").replace("validity_months:\n  certified: 36\n  provisional: 12\n", ""))
+    for n in range(60):
+        content.announce(f"2024-02-{n % 28 + 1:02d}-company-{n}.md", announcement(**{"date: 2024-01-10": f"date: 2024-02-{n % 28 + 1:02d}", "entity: Acme Metals Ltd.": f"entity: Company {n}"}))
+    content.announce("2024-03-01-broken.md", announcement(**{"date: 2024-01-10": "date: 2024-03-01", 'country: "NO"': "country: XX"}))
+    run = certsite("check", "--content", content.root)
+    assert run.code == 1
+    assert "2024-03-01-broken.md:7: error: 'XX' is not an ISO 3166-1 alpha-2 country code" in run.err
+    assert run.err.count(": warning: ") == 50
+    assert "… and 12 more warnings of the kinds above." in run.err  # 62: the 60, Acme, and the broken file's own
