@@ -4,6 +4,12 @@ Content is semi-trusted: editors are not attackers, but a pasted snippet must ne
 run in a reader's browser. So raw HTML is shown as text (its processors are removed,
 not sanitised after the fact), links keep only http, https, mailto and relative
 addresses, and images load only from this site, never from a third party.
+
+Editors preview their pull requests on GitHub, so the common cases render as GitHub
+renders them: a list nested by two spaces (or four), a list right after a paragraph
+line, tables, and bare addresses (https://…, www.…, e-mail) turned into links by
+pymdown-extensions' MagicLink. Bodies come from pull requests, so what this module adds
+to Python-Markdown runs in time linear in a body's length.
 """
 
 from __future__ import annotations
@@ -16,14 +22,23 @@ from functools import lru_cache
 from urllib.parse import SplitResult, urlsplit
 
 import markdown
+from markdown import util
 from markdown.extensions import Extension
+from markdown.extensions.sane_lists import SaneOListProcessor, SaneUListProcessor
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+from pymdownx.magiclink import MagiclinkExtension
 
 _SAFE_LINK_SCHEMES = {"http", "https", "mailto"}
 # Browsers ignore ASCII control characters and spaces around and inside a scheme.
 _IGNORED_BY_BROWSERS = re.compile(r"[\x00-\x20\x7f]")
 
-EXTENSIONS = ("tables", "sane_lists", "fenced_code")
+# Lists work as with "sane_lists" (a numbered list and a bulleted one never merge), whose
+# processors _CertsiteMarkdown registers in a linear-time form.
+EXTENSIONS = ("tables", "fenced_code")
+# Lists nest at most this deep; deeper items join the deepest level (Python-Markdown
+# recurses once per level, and a pull request must not be able to exhaust the stack).
+MAX_LIST_DEPTH = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +102,23 @@ class _SafeTree(Treeprocessor):
     with # or ###, and the others keep their distance from it.
     """
 
+    def __init__(self, md: markdown.Markdown, top_heading: int) -> None:
+        super().__init__(md)
+        self.top_heading = top_heading  # fixed for the converter's lifetime
+        self.first_paragraph = ""  # the result of the last run; render_markdown reads it back
+
     def run(self, root: etree.Element) -> None:
         first = root.find("p")
-        self.md.first_paragraph = "".join(first.itertext()).strip() if first is not None else ""
+        self.first_paragraph = "".join(first.itertext()).strip() if first is not None else ""
         headings = [element for element in root.iter() if element.tag in _HEADINGS]
         if headings:
-            shift = self.md.top_heading - min(int(h.tag[1]) for h in headings)
+            shift = self.top_heading - min(int(h.tag[1]) for h in headings)
             for heading in headings:
                 heading.tag = f"h{min(6, int(heading.tag[1]) + shift)}"
         for parent in root.iter():
             for index, element in enumerate(list(parent)):
-                if element.tag == "a" and not is_safe_link(element.get("href", "")):
+                # Mail links arrive with "&" stashed (as entities); judge them as a browser reads them.
+                if element.tag == "a" and not is_safe_link(element.get("href", "").replace(util.AMP_SUBSTITUTE, "&")):
                     element.attrib.pop("href", None)
                 elif element.tag == "img" and not is_local(element.get("src", "")):
                     replacement = etree.Element("span")
@@ -107,19 +128,184 @@ class _SafeTree(Treeprocessor):
                     parent.insert(index, replacement)
 
 
-class _NoRawHtml(Extension):
+# A list item's marker, looked for after the line's indentation: "-", "+", "*" or "1."
+# (Python-Markdown's markers; it has no "1)"), then at least one space.
+_MARKER = re.compile(r"([-+*]|(\d{1,9})\.)( +)")
+_FENCES = ("```", "~~~")
+_BLANK, _TEXT, _OTHER = "blank", "text", "other"  # what the previous line was
+
+
+def _is_rule(stripped: str) -> bool:
+    """Whether a line (without its indentation) is a horizontal rule such as "***" or "- - -"."""
+    marks = stripped.replace(" ", "")
+    return len(marks) >= 3 and marks[0] in "-*_" and marks.count(marks[0]) == len(marks)
+
+
+def _text_only(stripped: str) -> int:
+    """How far to indent a paragraph line inside a list item beyond the item's text: four
+    spaces if it looks like a list item ("2024. we", or "- x" lazily continuing a line),
+    which GitHub reads as text but Python-Markdown would read as a nested list unless it
+    is indented by eight or more. (Extra spaces in a paragraph show as one.)"""
+    return 4 if _MARKER.match(stripped) else 0
+
+
+@dataclass(slots=True)
+class _Item:
+    column: int  # where the item's text starts in the editor's line; its lines are indented this far
+    ordered: bool
+    line: int  # where its marker line was written out
+
+
+class _GitHubLists(Preprocessor):
+    """Re-indents lists the way GitHub reads them into the way Python-Markdown does.
+
+    GitHub nests a list item under the one above when it is indented as far as that
+    item's text ("- a" then "  - b"; "1. a" then "   - b"), and lets a list start right
+    after a paragraph line. Python-Markdown nests by four spaces only and needs a blank
+    line before a list. So this reads the lines as GitHub does and writes each list
+    level four spaces deeper than its parent, with a blank line before a list that
+    follows a paragraph. Four-space nesting reads the same either way.
+
+    It runs after fenced code blocks have been put aside (so their lines are never
+    touched), and leaves indented code blocks as they are. One pass over the lines, with
+    at most MAX_LIST_DEPTH open items: linear in the length of the text.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        items: list[_Item] = []  # the open list items, outermost first
+        previous = _BLANK
+        last_blank = -1  # where the last blank line was written out (the editor's or one added)
+        code: tuple[int, int] | None = None  # in an indented code block: (its container's column, depth)
+        for line in lines:
+            stripped = line.lstrip(" ")
+            if not stripped:
+                previous, last_blank = _BLANK, len(out)
+                out.append("")
+                continue
+            indent = len(line) - len(stripped)
+            if code is not None:
+                column, depth = code
+                if indent >= column + 4:
+                    out.append(" " * (4 * depth + indent - column) + stripped)
+                    continue
+                code = None
+            # The open items this line is indented into (their columns grow with depth).
+            depth = len(items)
+            while depth and items[depth - 1].column > indent:
+                depth -= 1
+            column = items[depth - 1].column if depth else 0
+            rule = _is_rule(stripped)
+            marker = None if rule or indent - column >= 4 else _MARKER.match(line, indent)
+            if marker is not None:
+                ordered = marker.group(2) is not None
+                empty = marker.end() == len(line)
+                level = min(depth, MAX_LIST_DEPTH - 1)  # the new item's depth
+                sibling = level < len(items) and items[level].ordered == ordered
+                if depth == len(items) and previous is _TEXT and (empty or (ordered and int(marker.group(2)) != 1)):
+                    # As on GitHub, a list interrupts a paragraph only with a first item that has
+                    # text and, if numbered, starts at 1: "In\n2024. we" is one paragraph.
+                    marker = None
+            if marker is not None:
+                # Python-Markdown reads a list from blank line to blank line: a list needs one
+                # before it, and so does an item after a blank line inside the item before it.
+                # None right under the parent item's own lines, where one would make it loose.
+                if sibling:
+                    blank_first = items[level].line < last_blank
+                else:
+                    blank_first = level < len(items) or level == 0 or items[level - 1].line < last_blank
+                if blank_first and previous is not _BLANK:
+                    last_blank = len(out)
+                    out.append("")
+                del items[level:]
+                spaces = len(marker.group(3))
+                text_column = marker.end() if spaces <= 4 and not empty else marker.start(3) + 1
+                items.append(_Item(text_column, ordered, len(out)))
+                out.append(" " * (4 * level) + stripped)
+                previous = _OTHER if empty else _TEXT
+                continue
+            block_start = rule or stripped.startswith(("#", ">", util.STX, *_FENCES))
+            if depth < len(items):
+                if previous is _TEXT and not block_start:
+                    # A lazy line: it continues the paragraph of the innermost item.
+                    out.append(" " * (4 * len(items) + _text_only(stripped)) + stripped)
+                    continue
+                if previous is not _BLANK:
+                    last_blank = len(out)
+                    out.append("")  # ends the list for Python-Markdown too
+                del items[depth:]
+            relative = indent - column
+            if relative >= 4 and previous is not _TEXT:
+                code = (column, depth)
+            elif depth and not block_start:
+                relative = max(relative, _text_only(stripped))
+            out.append(" " * (4 * depth + relative) + stripped)
+            previous = _OTHER if block_start or code is not None else _TEXT
+            if rule and depth == 0:
+                # A rule is a block of its own; Python-Markdown would read "---" on the next
+                # line as underlining it into a heading.
+                previous, last_blank = _BLANK, len(out)
+                out.append("")
+        return out
+
+
+class _LinearItems:
+    """Python-Markdown's own splitting of a list into items, with each item's lines joined
+    once at the end: its version joins them one at a time, in time quadratic in an item's
+    length (and the lines of a deeply nested item grow by the indentation written above)."""
+
+    def get_items(self, block: str) -> list[str]:
+        items: list[list[str]] = []
+        indent = " " * self.tab_length
+        for line in block.split("\n"):
+            child = self.CHILD_RE.match(line)
+            if child:
+                if not items and self.TAG == "ol":
+                    self.STARTSWITH = child.group(1).rstrip(".")  # where the numbering starts
+                items.append([child.group(3)])
+            elif self.INDENT_RE.match(line) and not items[-1][0].startswith(indent):
+                items.append([line])  # an indented (nested) item
+            else:
+                items[-1].append(line)  # another line of the item before
+        return ["\n".join(lines) for lines in items]
+
+
+class _OrderedList(_LinearItems, SaneOListProcessor):
+    pass
+
+
+class _BulletList(_LinearItems, SaneUListProcessor):
+    pass
+
+
+class _CertsiteMarkdown(Extension):
+    def __init__(self, top_heading: int) -> None:
+        super().__init__()
+        self.top_heading = top_heading
+
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         # Without these two, Python-Markdown passes raw HTML through; removed, it is escaped as text.
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
+        # After "fenced_code_block" (25), so that fenced code is already put aside.
+        md.preprocessors.register(_GitHubLists(md), "github_lists", 24)
+        # The "sane_lists" extension's processors, at their names and priorities.
+        md.parser.blockprocessors.register(_OrderedList(md.parser), "olist", 40)
+        md.parser.blockprocessors.register(_BulletList(md.parser), "ulist", 30)
         # After "inline" (priority 20), so that links and images exist as elements.
-        md.treeprocessors.register(_SafeTree(md), "safe_tree", 5)
+        md.treeprocessors.register(_SafeTree(md, self.top_heading), "safe_tree", 5)
 
 
-@lru_cache(maxsize=1)
-def _converter() -> markdown.Markdown:
-    # Building a converter costs far more than converting a short body; one per process is reused.
-    return markdown.Markdown(extensions=[*EXTENSIONS, _NoRawHtml()], output_format="html")
+@lru_cache(maxsize=6)
+def _converter(top_heading: int) -> tuple[markdown.Markdown, _SafeTree]:
+    # Building a converter costs far more than converting a short body, so one per heading
+    # level is built once per process and reused.
+    md = markdown.Markdown(
+        # MagicLink: bare https://…, www.… and e-mail addresses become links, as on GitHub.
+        extensions=[*EXTENSIONS, MagiclinkExtension(), _CertsiteMarkdown(top_heading)],
+        output_format="html",
+    )
+    return md, md.treeprocessors["safe_tree"]
 
 
 def render_markdown(text: str, top_heading: int = 2) -> RenderedMarkdown:
@@ -127,9 +313,9 @@ def render_markdown(text: str, top_heading: int = 2) -> RenderedMarkdown:
 
     The body's highest heading becomes ``h<top_heading>``.
     """
-    converter = _converter()
+    if not text.strip():
+        return RenderedMarkdown("", "")  # convert() would skip the tree processors
+    converter, tree = _converter(top_heading)
     converter.reset()
-    converter.top_heading = top_heading
-    converter.first_paragraph = ""  # convert() skips the tree processors for an empty text
     body = converter.convert(text)
-    return RenderedMarkdown(body, getattr(converter, "first_paragraph", ""))
+    return RenderedMarkdown(body, tree.first_paragraph)
