@@ -36,9 +36,10 @@ _IGNORED_BY_BROWSERS = re.compile(r"[\x00-\x20\x7f]")
 # Lists work as with "sane_lists" (a numbered list and a bulleted one never merge), whose
 # processors _CertsiteMarkdown registers in a linear-time form.
 EXTENSIONS = ("tables", "fenced_code")
-# Lists nest at most this deep; deeper items join the deepest level (Python-Markdown
-# recurses once per level, and a pull request must not be able to exhaust the stack).
-MAX_LIST_DEPTH = 10
+# Lists nest at most this deep, the limit the editor's guide gives; deeper items join the
+# deepest level (Python-Markdown recurses once per level, and a pull request must not be
+# able to exhaust the stack).
+MAX_LIST_DEPTH = 20
 
 
 @dataclass(frozen=True, slots=True)
