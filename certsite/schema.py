@@ -30,8 +30,11 @@ MAX_LANGUAGE_TAG = 35
 # Limits that keep every build fast and every page light, whatever a file contains.
 MAX_TEXT_LENGTH = 2_000  # one field: a title, a name, a summary, a scope
 MAX_LIST_LENGTH = 200  # items of one list: facilities, findings of one severity, aliases
-MAX_BODY_LENGTH = 100_000  # characters of one announcement's or page's text
-MAX_BODY_BRACKETS = 1_000  # "[" in one body: Python-Markdown's link search slows down quadratically with them
+# A body's limits keep Python-Markdown under a second whatever the text: some of its
+# patterns take time proportional to lines times lines, or brackets times length.
+MAX_BODY_LENGTH = 50_000  # characters of one announcement's or page's text (a long one has 4,000)
+MAX_BODY_LINES = 2_000
+MAX_BRACKET_WORK = 2_000_000  # "[" in a body times its length: each "[" searches the rest for its "]"
 MAX_BODY_NESTING = 20  # levels of lists and quotes in one body
 
 

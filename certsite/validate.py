@@ -411,8 +411,11 @@ def _body(reader: _Reader, top_heading: int) -> RenderedMarkdown | None:
         problem = (text.count("\n", 0, control.start()), f"the text contains the invisible control character U+{ord(control.group()):04X}", "delete it and retype the text around it")
     elif len(text) > schema.MAX_BODY_LENGTH:
         problem = (0, f"the text is {len(text):,} characters long; the limit is {schema.MAX_BODY_LENGTH:,}", "an announcement needs a few thousand")
-    elif text.count("[") > schema.MAX_BODY_BRACKETS:
-        problem = (0, f"the text has {text.count('['):,} '[' characters; the limit is {schema.MAX_BODY_BRACKETS:,}", "links need one pair of [ ] each; remove the others")
+    elif text.count("\n") >= schema.MAX_BODY_LINES:
+        problem = (0, f"the text has {text.count(chr(10)) + 1:,} lines; the limit is {schema.MAX_BODY_LINES:,}", "an announcement needs a few dozen")
+    elif text.count("[") * len(text) > schema.MAX_BRACKET_WORK:
+        allowed = schema.MAX_BRACKET_WORK // max(len(text), 1)
+        problem = (0, f"the text has {text.count('['):,} '[' characters; a text this long may have {allowed:,}", "links need one pair of [ ] each; remove the others")
     else:
         for match in _NESTING.finditer(text):
             if len(re.findall(r" {2,4}|\t|>", match.group(1))) >= schema.MAX_BODY_NESTING:

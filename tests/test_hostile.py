@@ -41,7 +41,7 @@ def test_yaml_nested_thirty_thousand_levels_is_an_error_not_a_segfault(content):
 
 
 def test_a_list_nested_hundreds_of_levels_in_a_body_is_an_error(content):
-    body = "".join("  " * i + "- x\n" for i in range(310))
+    body = "".join("  " * i + "- x\n" for i in range(200))
     content.announce("2024-01-10-acme-metals.md", ANNOUNCEMENT + body)
     run = run_certsite("check", "--content", content.root)
     assert_located_error(run, f"{content.root}/certifications/2024-01-10-acme-metals.md:", "nested more than 20 levels deep")
@@ -50,7 +50,22 @@ def test_a_list_nested_hundreds_of_levels_in_a_body_is_an_error(content):
 def test_a_body_of_twenty_thousand_brackets_is_refused_at_once(content):
     content.announce("2024-01-10-acme-metals.md", ANNOUNCEMENT + "[" * 20_000 + "\n")
     run = run_certsite("check", "--content", content.root)
-    assert_located_error(run, f"{content.root}/certifications/2024-01-10-acme-metals.md:", "20,000 '[' characters; the limit is 1,000")
+    assert_located_error(run, f"{content.root}/certifications/2024-01-10-acme-metals.md:", "20,000 '[' characters; a text this long may have 99")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("![" * 500 + "a" * 30_000, "500 '[' characters; a text this long may have 64"),  # 29 s before the limit
+        ("-\n" * 20_000, "20,002 lines; the limit is 2,000"),  # lines of '-' and unclosed fences grow with lines squared
+        ("```a\n" * 9_000, "9,002 lines; the limit is 2,000"),
+        ("\\" * 60_000, "60,053 characters long; the limit is 50,000"),
+    ],
+)
+def test_texts_that_would_keep_markdown_busy_for_minutes_are_refused(content, body, message):
+    content.announce("2024-01-10-acme-metals.md", ANNOUNCEMENT + body)
+    run = run_certsite("check", "--content", content.root)
+    assert_located_error(run, f"{content.root}/certifications/2024-01-10-acme-metals.md:", message)
 
 
 def test_a_fifo_in_the_content_folder_is_reported_without_waiting_for_it(content):
