@@ -3,21 +3,55 @@
 Everything goes into a staging folder beside the output; only when all of it is
 written (and indexed for search) is the staging folder swapped in. A failure at any
 point removes the staging folder and leaves the previous output exactly as it was.
+
+How the swap works, and why: on Linux, one ``renameat2(RENAME_EXCHANGE)`` call swaps
+the staging folder and the output folder atomically. At every instant the output path
+holds either the whole previous site or the whole new one, so a crash or SIGKILL at any
+moment leaves one of the two; the previous site, now under the staging name, is then
+deleted. The output stays a real folder (not a symlink to a versioned folder), so
+Netlify's ``publish = "site"``, ``certsite serve``, other static hosts and anything that
+copies or uploads ``site/`` see what they always saw. Where the exchange is not
+available (not Linux, a C library without ``renameat2``, a file system that refuses
+it) the swap falls back to two renames, with an instant between them with no site at
+the output path: a crash there leaves the previous site in ``.<output>-previous-*``
+beside it, which the next successful build removes. The first build is one rename.
+
+Every folder a build makes beside the output (``.<output>-staging-*``, and in the
+fallback ``.<output>-previous-*``) gets the ``MARKER`` file first thing, and keeps an
+advisory lock on it while the build runs. The next build deletes any such folder left
+by a build that was killed (marker present, no lock held), the marker last, and never a
+folder without the marker (only an empty one, which a kill in the instant after making
+the folder, or before removing it, leaves behind).
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
+import secrets
 import shutil
+import stat
+import sys
 import tempfile
 from pathlib import Path, PurePosixPath
 
 from certsite.errors import BuildError
-from certsite.search import SearchIndex, index_site
+from certsite.search import SearchIndex, index_site, measure_index
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; leftovers are still recognised by the marker
+    fcntl = None
 
 # Written into every published site, so that a later build knows the folder is one of
-# its own and may replace it. Netlify publishes it too; it says only that.
+# its own and may replace it; and first of all into every staging folder, so that a
+# later build knows a leftover of a killed build as its own. Netlify publishes it too;
+# it says only that.
 MARKER = ".certsite-output"
+MARKER_TEXT = b"Built by certsite; a later build may replace this folder.\n"
+# The folders a build makes beside the output ``site``: ``.site-staging-*``, ``.site-previous-*``.
+LEFTOVER_KINDS = ("staging", "previous")
 
 
 def check_output_dir(output_dir: Path, sources: list[Path], workdir: Path) -> None:
@@ -57,22 +91,31 @@ def publish(
     output_dir = output_dir.resolve()
     try:
         output_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-staging-", dir=output_dir.parent))
+        staging = Path(tempfile.mkdtemp(prefix=_leftover_prefix(output_dir, "staging"), dir=output_dir.parent))
     except OSError as error:
         raise BuildError(f"could not create the output folder beside {output_dir}: {error}") from error
+    lock = None
     try:
-        write_tree({**outputs, PurePosixPath(MARKER): b"Built by certsite; a later build may replace this folder.\n"}, staging)
+        lock = _claim(staging)
+        remove_leftovers(output_dir, keep=staging)
+        write_tree(outputs, staging)
         for static_dir in static_dirs:
             if static_dir.is_dir():
                 shutil.copytree(static_dir, staging / "static", dirs_exist_ok=True)
-        index = index_site(staging) if with_search else None
+        index = None
+        if with_search:
+            _apply(index_site(staging), staging)
+            index = measure_index(staging)
         _swap_in(staging, output_dir)
     except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_own(staging)
         raise BuildError(f"could not write the site: {error}") from error
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_own(staging)
         raise
+    finally:
+        if lock is not None:
+            os.close(lock)
     return index
 
 
@@ -87,17 +130,165 @@ def write_tree(outputs: dict[PurePosixPath, bytes], root: Path) -> None:
         target.write_bytes(content)
 
 
+def _apply(changes: dict[PurePosixPath, bytes | None], root: Path) -> None:
+    """Write the files given as ``bytes``, delete those given as ``None``."""
+    write_tree({path: content for path, content in changes.items() if content is not None}, root)
+    for path, content in changes.items():
+        if content is None and not path.is_absolute() and ".." not in path.parts:
+            (root / path).unlink(missing_ok=True)
+
+
+def _leftover_prefix(output_dir: Path, kind: str) -> str:
+    return f".{output_dir.name}-{kind}-"
+
+
+def _claim(folder: Path) -> int:
+    """Write the marker into a new ``folder`` and lock it for as long as the build runs;
+    return the descriptor to close at the end."""
+    descriptor = os.open(folder / MARKER, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        os.write(descriptor, MARKER_TEXT)
+        if fcntl is not None:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
+
+
+def _has_marker(folder: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(folder / MARKER).st_mode)
+    except OSError:
+        return False
+
+
+def remove_leftovers(output_dir: Path, keep: Path | None = None) -> list[Path]:
+    """Delete what killed builds left beside ``output_dir``; return what was deleted.
+
+    Only folders named as a build names them and holding the marker (or, as certsite
+    0.1 left its previous sites, holding only such a site under the output's name), and
+    only when no running build holds their lock; an empty folder so named is removed too.
+    ``keep`` is the calling build's own staging folder.
+    """
+    removed = []
+    prefixes = tuple(_leftover_prefix(output_dir, kind) for kind in LEFTOVER_KINDS)
+    try:
+        entries = [Path(entry.path) for entry in os.scandir(output_dir.parent) if entry.name.startswith(prefixes) and entry.is_dir(follow_symlinks=False) and Path(entry.path) != keep]
+    except OSError:
+        return removed
+    for folder in sorted(entries):
+        try:
+            if not any(folder.iterdir()):
+                folder.rmdir()
+                removed.append(folder)
+                continue
+            own = folder
+            if not _has_marker(folder):
+                inside = list(folder.iterdir())
+                own = folder / output_dir.name
+                if inside != [own] or own.is_symlink() or not _has_marker(own):
+                    continue  # not certsite's: leave it alone
+            if _in_use(own):
+                continue  # a build that is still running
+            _remove_own(own)
+            if own != folder:
+                folder.rmdir()
+            removed.append(folder)
+        except OSError:
+            continue
+    return removed
+
+
+def _in_use(folder: Path) -> bool:
+    if fcntl is None:
+        return False
+    try:
+        descriptor = os.open(folder / MARKER, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(descriptor)  # closing releases the lock
+    return False
+
+
+def _remove_own(folder: Path) -> None:
+    """Delete one of certsite's folders, the marker last, so that a kill halfway leaves
+    a folder the next build still knows as its own."""
+    try:
+        children = list(os.scandir(folder))
+    except OSError:
+        return
+    for child in children:
+        if child.name == MARKER:
+            continue
+        if child.is_dir(follow_symlinks=False):
+            shutil.rmtree(child.path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(child.path)
+            except OSError:
+                pass
+    try:
+        os.unlink(folder / MARKER)
+    except OSError:
+        pass
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
 def _swap_in(staging: Path, output_dir: Path) -> None:
     # mkdtemp makes the folder 0700; a published site must be readable by the web server.
     os.chmod(staging, 0o755)
-    if not output_dir.exists():
-        os.replace(staging, output_dir)
+    if not os.path.lexists(output_dir) or (output_dir.is_dir() and not output_dir.is_symlink() and not any(output_dir.iterdir())):
+        os.replace(staging, output_dir)  # the first build: one rename (over an empty folder too)
         return
-    retired = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-previous-", dir=output_dir.parent))
-    os.replace(output_dir, retired / output_dir.name)
+    if _exchange(staging, output_dir):
+        _remove_own(staging)  # the previous site, now under the staging name
+        return
+    # The fallback: two renames, with no site at the output path for the instant between them.
+    retired = output_dir.parent / f"{_leftover_prefix(output_dir, 'previous')}{secrets.token_hex(4)}"
+    os.rename(output_dir, retired)
     try:
         os.replace(staging, output_dir)
     except OSError:
-        os.replace(retired / output_dir.name, output_dir)  # put the previous site back
+        os.replace(retired, output_dir)  # put the previous site back
         raise
-    shutil.rmtree(retired, ignore_errors=True)
+    _remove_own(retired)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _load_renameat2():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2  # glibc 2.28 and later, musl 1.2.3 and later
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+_renameat2 = _load_renameat2()
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one atomic step; ``False`` where this system cannot."""
+    if _renameat2 is None:
+        return False
+    if _renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):  # no such call, or the file system refuses
+        return False
+    raise OSError(code, os.strerror(code), str(first), None, str(second))

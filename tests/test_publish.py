@@ -1,0 +1,373 @@
+"""Publishing: a reproducible search index, cleanup after killed builds, a swap that cannot lose the site."""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+
+import pytest
+from conftest import ASI_AS_OF, ASI_REGISTER, PROJECT
+
+from certsite import publish as publish_module
+from certsite.errors import BuildError
+from certsite.publish import MARKER, MARKER_TEXT, remove_leftovers
+from certsite.search import INDEX_DIR, _run_in_own_group, reproducible_index
+
+LINUX = sys.platform.startswith("linux")
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def build_command(content: Path, output: Path) -> list[str]:
+    return [sys.executable, "-m", "certsite", "build", "--content", str(content), "--output", str(output), "--as-of", ASI_AS_OF]
+
+
+def build(content: Path, output: Path) -> float:
+    """Build in a subprocess (bounded in time); return how long it took."""
+    started = time.monotonic()
+    run = subprocess.run(build_command(content, output), check=False, cwd=PROJECT, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr
+    return time.monotonic() - started
+
+
+def leftovers(output: Path) -> list[str]:
+    return sorted(p.name for p in output.parent.iterdir() if p.name.startswith(f".{output.name}-"))
+
+
+# --- A reproducible search index ----------------------------------------------------------
+
+
+def test_two_builds_of_the_same_content_are_byte_identical_search_index_included(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    build(ASI_REGISTER, first)
+    build(ASI_REGISTER, second)
+    assert tree_digest(first) == tree_digest(second)
+    assert any(name.startswith("pagefind/filter/") for name in tree_digest(first))
+
+
+def test_the_index_is_normalised_and_normalising_it_again_changes_nothing(tmp_path):
+    """The published index is already in the form ``reproducible_index`` gives: Pagefind's
+    format was recognised (an unrecognised one gives no changes at all), and each file is
+    named after its content as Pagefind names it."""
+    site = tmp_path / "site"
+    build(ASI_REGISTER, site)
+    changes = reproducible_index(site / INDEX_DIR)
+    written = {path for path, content in changes.items() if content is not None}
+    assert PurePosixPath("pagefind-entry.json") in written
+    assert len([path for path in written if path.suffix == ".pf_filter"]) == len(list((site / INDEX_DIR / "filter").iterdir())) > 0
+    assert len([path for path in written if path.suffix == ".pf_meta"]) == 1
+    assert [path for path, content in changes.items() if content is None] == []  # every name is already right
+    for path in written:
+        assert (site / INDEX_DIR / path).read_bytes() == changes[path], path
+
+
+# --- Pagefind's process group ---------------------------------------------------------------
+
+
+def processes_with(token: str) -> list[int]:
+    """Live processes (not zombies, whose command line is empty) naming ``token``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            arguments = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(token.encode() in argument for argument in arguments):
+            found.append(int(entry.name))
+    return found
+
+
+def wait_until_gone(token: str, seconds: float = 5.0) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while (remaining := processes_with(token)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return remaining
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+def test_the_time_limit_kills_the_whole_process_group(tmp_path):
+    token = f"certsite-group-test-{os.getpid()}"
+    grandchild = f"import time; time.sleep(60) # {token}"
+    child = f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {grandchild!r}]); time.sleep(60) # {token}"
+    started = time.monotonic()
+    with pytest.raises(BuildError, match="took longer than"):
+        _run_in_own_group([sys.executable, "-c", child], timeout=1)
+    assert time.monotonic() - started < 15
+    assert wait_until_gone(token) == []  # the child and what it started
+
+
+# --- Cleaning up after killed builds ----------------------------------------------------------
+
+
+def own_leftover(folder: Path, files: int = 3) -> Path:
+    folder.mkdir()
+    (folder / MARKER).write_bytes(MARKER_TEXT)
+    for number in range(files):
+        (folder / f"sub{number}").mkdir()
+        (folder / f"sub{number}/page.html").write_text("x")
+    return folder
+
+
+def test_a_build_removes_what_killed_builds_left_and_nothing_else(tmp_path):
+    parent = tmp_path / "out"
+    parent.mkdir()
+    output = parent / "site"
+    own_leftover(parent / ".site-staging-abc123")
+    own_leftover(parent / ".site-previous-def456")
+    own_leftover(parent / ".site-previous-old").rename(parent / "moved")  # how certsite 0.1 left a previous site
+    (parent / ".site-previous-old").mkdir()
+    (parent / "moved").rename(parent / ".site-previous-old/site")
+    (parent / ".site-staging-empty").mkdir()  # a kill just after making the folder
+    (parent / ".site-staging-notours").mkdir()
+    (parent / ".site-staging-notours/keep.txt").write_text("someone else's")
+    (parent / ".site-staging-link").symlink_to(own_leftover(tmp_path / "elsewhere"))
+    (parent / ".other-staging-xyz").mkdir()  # another output's
+    (parent / ".other-staging-xyz" / MARKER).write_bytes(MARKER_TEXT)
+    running = own_leftover(parent / ".site-staging-running")
+    lock = os.open(running / MARKER, os.O_RDONLY)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # as a build that is still running holds it
+    try:
+        removed = remove_leftovers(output)
+    finally:
+        os.close(lock)
+    assert sorted(p.name for p in removed) == [".site-previous-def456", ".site-previous-old", ".site-staging-abc123", ".site-staging-empty"]
+    assert sorted(p.name for p in parent.iterdir()) == [".other-staging-xyz", ".site-staging-link", ".site-staging-notours", ".site-staging-running"]
+    assert (parent / ".site-staging-notours/keep.txt").read_text() == "someone else's"
+    assert (tmp_path / "elsewhere" / MARKER).is_file()
+    # Once that build is gone (its lock with it), the next build removes its folder too.
+    assert [p.name for p in remove_leftovers(output)] == [".site-staging-running"]
+
+
+def test_a_folder_removed_halfway_keeps_its_marker_until_last(tmp_path, monkeypatch):
+    folder = own_leftover(tmp_path / ".site-staging-x", files=5)
+    calls = []
+
+    def rmtree_then_fail(path, ignore_errors=False):
+        calls.append(path)
+        assert (folder / MARKER).is_file()
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # as if killed here
+
+    monkeypatch.setattr(publish_module.shutil, "rmtree", rmtree_then_fail)
+    with pytest.raises(KeyboardInterrupt):
+        publish_module._remove_own(folder)
+    assert (folder / MARKER).is_file()
+
+
+def test_the_fallback_swap_replaces_the_site_and_leaves_nothing_beside_it(content, certsite, tmp_path, monkeypatch):
+    monkeypatch.setattr(publish_module, "_exchange", lambda first, second: False)  # as where renameat2 is missing
+    site = tmp_path / "out/site"
+    for as_of in ("2024-06-01", "2024-06-02"):
+        assert certsite("build", "--content", content.root, "--output", site, "--as-of", as_of, "--no-search").code == 0
+        assert as_of in (site / "index.html").read_text("utf-8")
+    assert leftovers(site) == []
+
+
+@pytest.mark.skipif(not LINUX, reason="renameat2 is Linux's")
+def test_on_linux_the_swap_is_one_atomic_exchange(content, certsite, tmp_path, monkeypatch):
+    exchanges = []
+    real = publish_module._exchange
+    monkeypatch.setattr(publish_module, "_exchange", lambda first, second: exchanges.append(real(first, second)) or exchanges[-1])
+    site = tmp_path / "out/site"
+    for _ in range(2):
+        assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
+    assert exchanges == [True]  # the first build is one rename, the second one exchange
+    assert site.is_dir() and not site.is_symlink()
+    assert oct(site.stat().st_mode & 0o777) == "0o755"
+    assert leftovers(site) == []
+
+
+# --- Killing builds at many moments -----------------------------------------------------------
+
+# Runs a build that SIGKILLs itself at one step, which no timing from outside hits reliably.
+KILL_AT_STEP = """
+import os, signal, subprocess, sys
+import certsite.publish as publish
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+point, exchange = sys.argv[1], publish._exchange
+
+def exchange_then(first, second):
+    if point == "before the exchange":
+        die()
+    done = exchange(first, second)
+    if point == "after the exchange":
+        die()
+    if point == "while removing the previous site":
+        removals = []
+        real_rmtree = publish.shutil.rmtree
+
+        def rmtree(path, ignore_errors=False):
+            real_rmtree(path, ignore_errors=ignore_errors)
+            removals.append(path)
+            if len(removals) == 3:
+                die()
+
+        publish.shutil.rmtree = rmtree
+    return done
+
+publish._exchange = exchange_then
+if point == "as Pagefind starts":
+    subprocess.Popen.communicate = lambda self, *args, **kwargs: die()
+from certsite.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+STEPS = ("as Pagefind starts", "before the exchange", "after the exchange", "while removing the previous site")
+PR_SET_CHILD_SUBREAPER = 36
+
+
+@contextmanager
+def adopting_orphans():
+    """Make this process the one that orphans of its descendants are handed to, so that a
+    Pagefind outliving its build becomes our child, whose end we can see."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    if prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        pytest.skip("cannot become a child subreaper")
+    try:
+        yield
+    finally:
+        prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+
+
+def adopted_pagefinds() -> list[int]:
+    """Our children named pagefind*: Pagefind processes whose build died (zombies included)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            name, after = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+            if name.startswith("pagefind") and int(after[1]) == os.getpid():
+                found.append(int(entry.name))
+    return found
+
+
+def reap(pid: int, seconds: float = 60) -> int:
+    """Wait (bounded) for an adopted child to end; return its wait status."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.01)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    raise AssertionError(f"Pagefind {pid} was still running {seconds} s after its build was killed")
+
+
+def pagefind_processes(under: Path) -> list[int]:
+    """Pagefind processes indexing a folder under ``under``."""
+    found = []
+    for pid in processes_with(str(under)):
+        try:
+            program = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")[0]
+        except OSError:
+            continue
+        if b"pagefind" in os.path.basename(program):
+            found.append(pid)
+    return found
+
+
+def kill_build(command: list[str], delay: float | None, after_pagefind_starts: float | None, under: Path) -> list[int]:
+    """Start a build and SIGKILL it after ``delay`` s, or ``after_pagefind_starts`` s after
+    Pagefind is seen running; or let it kill itself. Return the wait status of every
+    Pagefind process the build left behind."""
+    process = subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if after_pagefind_starts is not None:
+            deadline = time.monotonic() + 60
+            while not pagefind_processes(under) and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.001)
+            time.sleep(after_pagefind_starts)
+        elif delay is not None:
+            time.sleep(delay)
+        else:
+            process.wait(timeout=120)  # it kills itself
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        assert process.returncode == -signal.SIGKILL or delay is not None, "the build was meant to die by SIGKILL"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    # The build's children were handed to us as it died, before its wait above returned.
+    return [reap(pid) for pid in adopted_pagefinds()]
+
+
+def killed_with_the_build(status: int) -> bool:
+    return os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc; Pagefind dies with the build through Linux's PR_SET_PDEATHSIG")
+def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_site_and_no_orphan(tmp_path):
+    started = time.monotonic()
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(ASI_REGISTER, old)
+    shutil.copytree(ASI_REGISTER, new)
+    announcement = new / "certifications/2024-01-10-baotou-aluminium.md"
+    announcement.write_text(announcement.read_text("utf-8") + "\nA later edition adds this sentence.\n", encoding="utf-8")
+    durations = [build(old, tmp_path / "reference-old/site"), build(new, tmp_path / "reference-new/site")]
+    digests = {"old": tree_digest(tmp_path / "reference-old/site"), "new": tree_digest(tmp_path / "reference-new/site")}
+    assert digests["old"] != digests["new"]
+    contents = {"old": old, "new": new}
+    work = tmp_path / "work"
+    output = work / "site"
+    durations.append(build(old, output))
+    duration = sorted(durations)[1]  # the median of three builds
+    state = "old"
+    timed = [duration * (number + 0.5) / 10 for number in range(10)]  # spread over the whole build
+    while_indexing = [0.0, 0.005, 0.01, 0.02]  # seconds after Pagefind is seen running: it runs for longer
+    points = [("timed", delay) for delay in timed] + [("indexing", delay) for delay in while_indexing] + [("step", step) for step in STEPS]
+    pagefinds_killed = leftovers_found = 0
+    with adopting_orphans():
+        for number, (kind, point) in enumerate(points):
+            assert time.monotonic() - started < 300, "the kill test is taking far too long"
+            target = "new" if state == "old" else "old"
+            if kind == "step":
+                command = [sys.executable, "-c", KILL_AT_STEP, point, *build_command(contents[target], output)[3:]]
+                ends = kill_build(command, None, None, work)
+            else:
+                command = build_command(contents[target], output)
+                ends = kill_build(command, point if kind == "timed" else None, point if kind == "indexing" else None, work)
+            if kind == "indexing" or point == "as Pagefind starts":
+                # Pagefind was running when its build died, and died with it rather than run on.
+                assert ends and all(map(killed_with_the_build, ends)), f"Pagefind outlived its build ({kind}, {point}): {ends}"
+            pagefinds_killed += sum(map(killed_with_the_build, ends))
+            assert wait_until_gone(str(work)) == [], f"a process of the killed build outlived it ({kind}, {point})"
+            assert output.is_dir(), f"no site after a kill ({kind}, {point})"
+            found = tree_digest(output)
+            assert found in (digests["old"], digests["new"]), f"neither the old nor the new site after a kill ({kind}, {point})"
+            state = "old" if found == digests["old"] else "new"
+            leftovers_found += bool(leftovers(output))
+            if number % 2 == 1 or number == len(points) - 1:
+                # After every second kill (so that leftovers of two may pile up), the next
+                # build publishes in full and leaves nothing beside the output.
+                target = "new" if state == "old" else "old"
+                build(contents[target], output)
+                state = target
+                assert tree_digest(output) == digests[state]
+                assert leftovers(output) == [], f"leftovers after the build that followed a kill ({kind}, {point})"
+    print(
+        f"\n{len(points)} kills over a {duration:.2f} s build: {pagefinds_killed} Pagefind processes died with their build, "
+        f"{leftovers_found} kills left folders for the next build; {time.monotonic() - started:.0f} s in all"
+    )
+    assert pagefinds_killed >= len(while_indexing) + 1
+    assert leftovers_found >= 2  # at least the kills after the exchange
