@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install serve build check test check-package bench clean
+.PHONY: install serve build check check-site test check-package bench clean
 
 install: $(VENV)/.installed
 
@@ -29,6 +29,11 @@ check: install
 test: install
 	$(BIN)/python -m pytest
 	.ci/check-package
+
+# Build the register, then check site/: strict HTML5 and heading order, the W3C Nu HTML
+# Checker, internal links and fragments, loads from other hosts, and axe-core in Chromium.
+check-site: build
+	$(BIN)/python tests/site_checks.py site
 
 # Build the wheel, install it into a fresh environment and build the register with it.
 check-package: install
