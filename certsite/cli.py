@@ -7,20 +7,22 @@ traceback); 2 bad usage (argparse's own convention).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable
 from datetime import date
-from importlib.metadata import version
+from importlib.metadata import distribution
 from pathlib import Path
 
+from certsite import urls
 from certsite.build import BuildOptions, build, check
 from certsite.errors import BuildError, ContentError, Diagnostic, format_diagnostic
 from certsite.json_schema import announcement_schema_json
-from certsite.load import load_standards, source_lines
+from certsite.load import load_site, load_standards, source_lines
 from certsite.scaffold import AlreadyExists, CannotWrite, NewAnnouncement, create
 from certsite.serve import serve
-from certsite.starter import NotEmpty, create_register
+from certsite.starter import NotAFolder, NotEmpty, create_register
 from certsite.text import slugify
 from certsite.validate import country_problem, slug_problem
 
@@ -67,7 +69,8 @@ def make_parser() -> argparse.ArgumentParser:
     new_command.add_argument("--standard", help="standard id, e.g. asi-ps-v3")
     new_command.add_argument("--date", type=_iso_date, default=None, metavar="YYYY-MM-DD", help="announcement date (default: today)")
 
-    commands.add_parser("schema", help="print the JSON Schema of announcement front matter")
+    schema_command = commands.add_parser("schema", help="print the JSON Schema of announcement front matter, with the address it is published at")
+    schema_command.add_argument("--content", type=Path, default=Path("content"), metavar="DIR", help="content folder, for site.yaml's base_url (default: content/)")
 
     init_command = commands.add_parser("init", help="start a new register in an empty folder")
     init_command.add_argument("folder", type=Path, metavar="DIR", help="where to create it (missing or empty)")
@@ -82,8 +85,7 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "schema":
-        sys.stdout.write(announcement_schema_json())
-        return EXIT_OK
+        return print_schema(args.content)
     if args.command == "new":
         return new_announcement(args)
     if args.command == "init":
@@ -193,12 +195,41 @@ def new_announcement(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def print_schema(content: Path) -> int:
+    try:
+        site = load_site(content)
+    except ContentError as error:
+        print_diagnostics(error.diagnostics)
+        print(f"{error}: the schema's address comes from site.yaml's base_url.", file=sys.stderr)
+        return EXIT_FAILED
+    sys.stdout.write(announcement_schema_json(urls.Addresses(site.base_url).absolute(urls.ANNOUNCEMENT_SCHEMA)))
+    return EXIT_OK
+
+
+def certsite_requirement() -> str:
+    """The requirements.txt line that installs this certsite: the repository and commit it
+    was installed from when pip recorded one (PEP 610), else its version.
+
+    >>> certsite_requirement().startswith("certsite")
+    True
+    """
+    installed = distribution("certsite")
+    origin = json.loads(installed.read_text("direct_url.json") or "{}")
+    if "vcs_info" in origin:
+        return f"certsite @ {origin['vcs_info']['vcs']}+{origin['url']}@{origin['vcs_info']['commit_id']}"
+    return f"certsite=={installed.version}"
+
+
 def init_register(folder: Path) -> int:
     """Write the starter register, then build it in memory to show that it works."""
+    requirement = certsite_requirement()
     try:
-        written = create_register(folder, version("certsite"))
+        written = create_register(folder, requirement)
     except NotEmpty:
         print(f"certsite init: {folder} is not empty; name a new or empty folder", file=sys.stderr)
+        return EXIT_FAILED
+    except NotAFolder:
+        print(f"certsite init: {folder} is a file; name a new or empty folder", file=sys.stderr)
         return EXIT_FAILED
     except OSError as error:
         print(f"certsite init: cannot write {folder}: {error.strerror}", file=sys.stderr)
@@ -213,6 +244,9 @@ def init_register(folder: Path) -> int:
         f"Next: cd {folder}, edit content/site.yaml and content/standards/, replace the example announcement "
         "(certsite new starts one), and preview with: certsite serve"
     )
+    if " @ " not in requirement:
+        print(f"requirements.txt installs {requirement} on Netlify and in the pull-request check; if that release is "
+              "not on your package index, put the address of your certsite repository there (see its comment).")
     return EXIT_OK
 
 

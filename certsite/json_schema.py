@@ -15,8 +15,6 @@ from certsite.countries import COUNTRY_NAMES
 from certsite.model import Status
 from certsite.schema import Field, Kind
 
-SCHEMA_ID = "https://certsite.netlify.app/schema/announcement.schema.json"
-
 _DATE = {"type": "string", "pattern": schema.DATE_PATTERN}
 _CRITERION = {"type": "string", "pattern": schema.CRITERION_REF_PATTERN}
 
@@ -48,7 +46,8 @@ def _object(table: dict[str, Field], nested: dict[str, dict[str, Any]] | None = 
     return result
 
 
-def announcement_schema() -> dict[str, Any]:
+def announcement_schema(schema_id: str) -> dict[str, Any]:
+    """The schema, identified by ``schema_id``: the absolute address it is published at."""
     finding = {"oneOf": [_CRITERION, _object(schema.FINDING, {"criterion": _CRITERION})]}
     nonconformances = _object(schema.NONCONFORMANCES, {severity: {"type": "array", "items": finding} for severity in ("minor", "major")})
     certification = _object(
@@ -62,12 +61,12 @@ def announcement_schema() -> dict[str, Any]:
     )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
+        "$id": schema_id,
         "title": "certsite announcement front matter",
         "description": "The YAML front matter of content/certifications/YYYY-MM-DD-<slug>.md",
         **body,
     }
 
 
-def announcement_schema_json() -> str:
-    return json.dumps(announcement_schema(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+def announcement_schema_json(schema_id: str) -> str:
+    return json.dumps(announcement_schema(schema_id), indent=2, ensure_ascii=False, sort_keys=False) + "\n"

@@ -134,8 +134,9 @@ def render_site(catalog: Catalog, template_dirs: tuple[Path, ...]) -> Outputs:
         for parent in path.parents:
             if parent in claimed_by:
                 raise BuildError(f"{claimed_by[parent]} is a file, but {url} needs it to be a folder")
-    outputs = render_pages(specs, template_dirs, urls.Addresses(catalog.site.base_url), catalog.site.language)
-    outputs[schema_path] = announcement_schema_json().encode("utf-8")
+    addresses = urls.Addresses(catalog.site.base_url)
+    outputs = render_pages(specs, template_dirs, addresses, catalog.site.language)
+    outputs[schema_path] = announcement_schema_json(addresses.absolute(urls.ANNOUNCEMENT_SCHEMA)).encode("utf-8")
     return outputs
 
 

@@ -19,16 +19,26 @@ class NotEmpty(Exception):
     """The target folder has files already; ``init`` never mixes a starter into them."""
 
 
-def create_register(target: Path, version: str) -> list[Path]:
-    """Write the starter register into ``target`` (missing or empty); return the files written."""
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+class NotAFolder(Exception):
+    """The target is a file."""
+
+
+def create_register(target: Path, requirement: str) -> list[Path]:
+    """Write the starter register into ``target`` (missing or empty); return the files written.
+
+    ``requirement`` is the line that installs certsite in the new register's
+    requirements.txt (for Netlify and its pull-request check).
+    """
+    if target.exists() and not target.is_dir():
+        raise NotAFolder(str(target))
+    if target.exists() and any(target.iterdir()):
         raise NotEmpty(str(target))
     written = []
     for source in sorted(path for path in STARTER.rglob("*") if path.is_file()):
         relative = source.relative_to(STARTER)
         destination = target.joinpath(*(_DOT_NAMES.get(part, part) for part in relative.parts))
         destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_text(source.read_text("utf-8").replace("{version}", version), encoding="utf-8")
+        destination.write_text(source.read_text("utf-8").replace("{requirement}", requirement), encoding="utf-8")
         written.append(destination)
     (target / "content" / "entities").mkdir()
     return written

@@ -31,7 +31,7 @@ ALLOWED = {
     "serve": {"build", "errors", "load"},
     # Beyond STYLE.md's table: `new` and `schema` are not builds, so the command line
     # calls their modules directly rather than through build.
-    "cli": {"build", "serve", "errors", "json_schema", "load", "scaffold", "validate", "starter", "text"},
+    "cli": {"build", "serve", "errors", "json_schema", "load", "scaffold", "validate", "starter", "text", "urls"},
     "__main__": {"cli"},
     "__init__": set(),
 }

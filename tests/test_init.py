@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from importlib.metadata import version
 
 from site_checks import broken_links, html5_problems, nu_problems
 
@@ -43,3 +44,19 @@ def test_init_refuses_a_folder_with_files_in_it(certsite, tmp_path):
     run = certsite("init", folder)
     assert run.code == 1 and "is not empty" in run.err
     assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+def test_init_refuses_a_file(certsite, tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("mine", encoding="utf-8")
+    run = certsite("init", target)
+    assert run.code == 1 and "is a file" in run.err
+    assert target.read_text("utf-8") == "mine"
+
+
+def test_the_new_register_installs_the_certsite_it_was_started_with(certsite, tmp_path):
+    folder = tmp_path / "register"
+    run = certsite("init", folder)
+    lines = [line for line in (folder / "requirements.txt").read_text("utf-8").splitlines() if line and not line.startswith("#")]
+    assert lines == [f"certsite=={version('certsite')}"] or lines[0].startswith("certsite @ ")
+    assert "requirements.txt installs" in run.out or lines[0].startswith("certsite @ ")

@@ -348,8 +348,9 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_site_and_no_orph
                 command = build_command(contents[target], output)
                 ends = kill_build(command, point if kind == "timed" else None, point if kind == "indexing" else None, work)
             if kind == "indexing" or point == "as Pagefind starts":
-                # Pagefind was running when its build died, and died with it rather than run on.
-                assert ends and all(map(killed_with_the_build, ends)), f"Pagefind outlived its build ({kind}, {point}): {ends}"
+                # Pagefind was running when its build was killed: it died with it, unless it had
+                # finished its work in the instant before the kill (on a small register it can).
+                assert ends and all(end == 0 or killed_with_the_build(end) for end in ends), f"Pagefind outlived its build ({kind}, {point}): {ends}"
             pagefinds_killed += sum(map(killed_with_the_build, ends))
             assert wait_until_gone(str(work)) == [], f"a process of the killed build outlived it ({kind}, {point})"
             assert output.is_dir(), f"no site after a kill ({kind}, {point})"
@@ -369,5 +370,5 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_site_and_no_orph
         f"\n{len(points)} kills over a {duration:.2f} s build: {pagefinds_killed} Pagefind processes died with their build, "
         f"{leftovers_found} kills left folders for the next build; {time.monotonic() - started:.0f} s in all"
     )
-    assert pagefinds_killed >= len(while_indexing) + 1
+    assert pagefinds_killed >= 1  # the kills while indexing reached a running Pagefind (it may finish first on a fast run)
     assert leftovers_found >= 2  # at least the kills after the exchange

@@ -3,6 +3,7 @@ within itself: pages, stylesheet, scripts, feed, sitemap, redirects and search."
 
 from __future__ import annotations
 
+import json
 import shutil
 import xml.etree.ElementTree as ET
 
@@ -55,6 +56,13 @@ def test_feed_sitemap_robots_and_redirects_name_the_sub_path(www):
     assert "/register/news/kestrel/ /register/certifications/2022-05-10-kestrel-alloys/ 301!" in (site / "_redirects").read_text("utf-8")
     redirect = BeautifulSoup((site / "news/kestrel/index.html").read_text("utf-8"), "html.parser")
     assert redirect.find("meta", attrs={"http-equiv": "refresh"})["content"] == "0; url=/register/certifications/2022-05-10-kestrel-alloys/"
+
+
+def test_the_published_schema_is_identified_by_its_own_address(www, certsite):
+    schema = json.loads((www / "register/schema/announcement.schema.json").read_text("utf-8"))
+    assert schema["$id"] == "https://example.org/register/schema/announcement.schema.json"
+    printed = certsite("schema", "--content", www.parent / "content")
+    assert printed.code == 0 and json.loads(printed.out) == schema
 
 
 def test_a_reader_browses_and_searches_under_the_sub_path(www):
