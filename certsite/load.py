@@ -17,7 +17,7 @@ from pathlib import Path
 
 from certsite.errors import ContentError, Diagnostic
 from certsite.frontmatter import RawDocument, parse_front_matter, parse_yaml
-from certsite.model import Announcement, Corpus, EntityProfile, Page, Standard
+from certsite.model import Announcement, Corpus, EntityProfile, Page, Site, Standard
 from certsite.text import slugify
 from certsite.validate import (
     close_match,
@@ -211,6 +211,23 @@ def _standards(content_dir: Path, diagnostics: list[Diagnostic]) -> dict[str, St
         if standard is not None:
             standards[standard.id] = standard
     return standards
+
+
+def load_site(content_dir: Path) -> Site:
+    """Only site.yaml's settings; raise ``ContentError`` if it is missing or invalid."""
+    diagnostics: list[Diagnostic] = []
+    site_file = content_dir / "site.yaml"
+    site = None
+    if not os.path.lexists(site_file):
+        diagnostics.append(Diagnostic(site_file, None, "site.yaml is missing", "name the content folder with --content DIR"))
+    elif problem := entry_problem(site_file):
+        diagnostics.append(Diagnostic(site_file, None, f"site.yaml {problem}"))
+    else:
+        documents = _documents([site_file], False, diagnostics)
+        site = validate_site(documents[0], diagnostics) if documents else None
+    if site is None or any(not d.warning for d in diagnostics):
+        raise ContentError(diagnostics)
+    return site
 
 
 def load_standards(content_dir: Path) -> dict[str, Standard]:
