@@ -43,7 +43,7 @@ EVENTS_URL = "/__certsite/events"
 DEBOUNCE_SECONDS = 0.2
 LISTEN_BACKLOG = 1024  # a burst of requests waits in the kernel's queue instead of being refused and retried seconds later
 KEEP_ALIVE_SECONDS = 15
-POOL_WORKERS = 8
+POOL_WORKERS = 16  # more than the connections a browser keeps open to one host
 STALL_SECONDS = 0.1
 POLL_SECONDS = 0.05  # how often the server looks for stalled connections
 STOP_WAIT_SECONDS = 20  # how long stopping waits for a build in progress before removing its folder anyway
@@ -200,7 +200,9 @@ class _Server(HTTPServer):
             if getattr(self._detached, "value", False):
                 return  # its place in the pool was taken when it detached
             with self._jobs_changed:
-                if self._running > self.workers:  # started for a stall; the pool is whole again
+                # Started for a stall: it stays while connections wait (leaving after one
+                # request each, a burst behind stalled workers drained eight at a time).
+                if self._running > self.workers and not self._jobs:
                     self._running -= 1
                     return
 
