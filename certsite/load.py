@@ -8,6 +8,7 @@ the end, with all of them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import stat
@@ -43,6 +44,19 @@ _ANNOUNCEMENT_ADDRESS = re.compile(r"^/certifications/\d{4}-\d{2}-\d{2}-[a-z0-9]
 # An announcement is a few kilobytes; nothing in a content folder needs more than this,
 # and no file is read further than it.
 MAX_FILE_BYTES = 512 * 1024
+
+
+# Line breaks and control characters in what a message quotes (a value "a\nb", a file
+# name): printed as is, they would start a line with no file and line, or move the cursor.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(diagnostic: Diagnostic) -> Diagnostic:
+    """``diagnostic`` with such characters in its message and hint written as escapes (``\\n``)."""
+    def escape(text: str) -> str:
+        return _UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+    return dataclasses.replace(diagnostic, message=escape(diagnostic.message), hint=escape(diagnostic.hint) if diagnostic.hint else diagnostic.hint)
 
 
 def entry_problem(path: Path) -> str | None:
@@ -185,10 +199,11 @@ def load(content_dir: Path) -> Corpus:
         if announcement is not None:
             checked.append((doc, announcement))
     for folder in ("certifications", "standards"):
-        if not (content_dir / folder).is_dir():
+        if not os.path.lexists(content_dir / folder):
             diagnostics.append(Diagnostic(content_dir / folder, None, f"the {folder}/ folder is missing", f"is {content_dir} the content folder?"))
 
     diagnostics.extend(cross_check(checked, entities, pages, entity_slugs))
+    diagnostics = [_one_line(d) for d in diagnostics]
     if site is None or any(not d.warning for d in diagnostics):
         raise ContentError(diagnostics)
     return Corpus(
@@ -235,7 +250,7 @@ def load_standards(content_dir: Path) -> dict[str, Standard]:
     diagnostics: list[Diagnostic] = []
     standards = _standards(content_dir, diagnostics)
     if any(not d.warning for d in diagnostics):
-        raise ContentError(diagnostics)
+        raise ContentError([_one_line(d) for d in diagnostics])
     return {standard_id: standard for standard_id, standard in standards.items() if standard is not None}
 
 

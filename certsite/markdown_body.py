@@ -19,6 +19,7 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from functools import lru_cache
+from html.parser import HTMLParser
 from urllib.parse import SplitResult, urlsplit
 
 import markdown
@@ -95,8 +96,8 @@ _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
 class _SafeTree(Treeprocessor):
-    """Drops unsafe link targets and third-party images, ranks headings under the page's
-    own, and records the first paragraph.
+    """Drops unsafe link targets and third-party images, and ranks headings under the
+    page's own.
 
     A page has one h1, its title; so the body's highest heading becomes the level the
     page asks for (h2, or h3 under a heading of its own) whether the editor wrote it
@@ -106,11 +107,8 @@ class _SafeTree(Treeprocessor):
     def __init__(self, md: markdown.Markdown, top_heading: int) -> None:
         super().__init__(md)
         self.top_heading = top_heading  # fixed for the converter's lifetime
-        self.first_paragraph = ""  # the result of the last run; render_markdown reads it back
 
     def run(self, root: etree.Element) -> None:
-        first = root.find("p")
-        self.first_paragraph = "".join(first.itertext()).strip() if first is not None else ""
         headings = [element for element in root.iter() if element.tag in _HEADINGS]
         if headings:
             shift = self.top_heading - min(int(h.tag[1]) for h in headings)
@@ -297,8 +295,55 @@ class _CertsiteMarkdown(Extension):
         md.treeprocessors.register(_SafeTree(md, self.top_heading), "safe_tree", 5)
 
 
+class _FirstParagraph(HTMLParser):
+    """The text of the first top-level paragraph of finished HTML, entities decoded.
+
+    Read from the output, not the tree: in the tree, escapes, entities and e-mail
+    addresses are still Python-Markdown's placeholders (control characters that would
+    reach the feed and every listing).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0  # open elements around the current point
+        self.inside = False
+        self.done = False
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "p" and self.depth == 0 and not self.done:
+            self.inside = True
+        if tag not in _VOID_ELEMENTS:
+            self.depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in _VOID_ELEMENTS:
+            self.depth -= 1
+        if tag == "p" and self.inside and self.depth == 0:
+            self.inside, self.done = False, True
+
+    def handle_data(self, data: str) -> None:
+        if self.inside:
+            self.parts.append(data)
+
+    @classmethod
+    def of(cls, html_text: str) -> str:
+        r"""The first top-level paragraph's text, whitespace collapsed.
+
+        >>> _FirstParagraph.of("<h2>A</h2>\n<ul><li><p>in a list</p></li></ul>\n<p>R&amp;D <em>and</em> *</p>\n<p>next</p>")
+        'R&D and *'
+        """
+        parser = cls()
+        parser.feed(html_text)
+        parser.close()
+        return " ".join("".join(parser.parts).split())
+
+
+_VOID_ELEMENTS = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "area", "base", "col", "embed", "source", "track"})
+
+
 @lru_cache(maxsize=6)
-def _converter(top_heading: int) -> tuple[markdown.Markdown, _SafeTree]:
+def _converter(top_heading: int) -> markdown.Markdown:
     # Building a converter costs far more than converting a short body, so one per heading
     # level is built once per process and reused.
     md = markdown.Markdown(
@@ -306,7 +351,7 @@ def _converter(top_heading: int) -> tuple[markdown.Markdown, _SafeTree]:
         extensions=[*EXTENSIONS, MagiclinkExtension(), _CertsiteMarkdown(top_heading)],
         output_format="html",
     )
-    return md, md.treeprocessors["safe_tree"]
+    return md
 
 
 def render_markdown(text: str, top_heading: int = 2) -> RenderedMarkdown:
@@ -316,7 +361,13 @@ def render_markdown(text: str, top_heading: int = 2) -> RenderedMarkdown:
     """
     if not text.strip():
         return RenderedMarkdown("", "")  # convert() would skip the tree processors
-    converter, tree = _converter(top_heading)
+    converter = _converter(top_heading)
     converter.reset()
-    body = converter.convert(text)
-    return RenderedMarkdown(body, tree.first_paragraph)
+    try:
+        body = converter.convert(text)
+    except RecursionError:
+        # reset() does not empty the block parser's state stack that the error left
+        # full: this converter would garble every later text, so it is thrown away.
+        _converter.cache_clear()
+        raise
+    return RenderedMarkdown(body, _FirstParagraph.of(body))

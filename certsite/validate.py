@@ -45,7 +45,9 @@ _CRITERION_NUMBER = re.compile(schema.CRITERION_NUMBER_PATTERN)
 _CRITERION_REF = re.compile(schema.CRITERION_REF_PATTERN)
 # Control characters other than tab and line feed, and the Unicode line and paragraph
 # separators and non-characters: invisible to editors, invalid in XML.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+# Also the zero-width space and the marks that reorder text (a right-to-left override can
+# make a name read as another); zero-width joiners stay, as some scripts and emoji need them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\u2028\u2029\ufeff\ufffe\uffff]")
 _LANGUAGE_TAG = re.compile(schema.LANGUAGE_TAG_PATTERN)
 
 
@@ -199,7 +201,7 @@ class _Reader:
             parts = _split_address(text)
             # urlsplit drops tabs and line breaks before it looks, so check them first:
             # a line break in base_url would write new lines into robots.txt.
-            if any(c.isspace() for c in text) or parts is None or parts.scheme != "https" or not parts.netloc:
+            if _UNSAFE_IN_ADDRESS.search(text) or parts is None or parts.scheme != "https" or not parts.netloc or not _port_ok(parts):
                 self.error(key_path, f"'{where}' must be an https:// address, not '{text}'", f"e.g. {spec.name}: {spec.example}")
                 return None
         if spec.kind is Kind.SLUG and (problem := slug_problem(text)):
@@ -220,7 +222,7 @@ class _Reader:
         if control := _CONTROL.search(text):
             # A YAML escape ("\x01", "\0") gets past the check on the raw file: such a
             # character makes the feed invalid XML and is invisible on every page.
-            self.error(key_path, f"'{_display(key_path)}' contains the invisible control character U+{ord(control.group()):04X}", "remove it (it may be written as an escape such as \\x01 inside double quotes)")
+            self.error(key_path, f"'{_display(key_path)}' contains the invisible character U+{ord(control.group()):04X}", "remove it (it may be written as an escape such as \\x01 inside double quotes)")
             return None
         limit = schema.MAX_BODY_LENGTH if key_path[-1:] == ("description",) else schema.MAX_TEXT_LENGTH
         if len(text) > limit:
@@ -237,6 +239,19 @@ class _Reader:
                 return None
         self.error(key_path, f"'{_display(key_path)}': '{text}' is not a date in the form YYYY-MM-DD", iso_date_hint(text) or "write e.g. 2024-01-10")
         return None
+
+
+# Characters an address never holds as they are (RFC 3986): whitespace would write new
+# lines into robots.txt, quotes and angle brackets would be escaped into wrong addresses.
+_UNSAFE_IN_ADDRESS = re.compile(r"[\s<>\"'`{}|\\^]")
+
+
+def _port_ok(parts: SplitResult) -> bool:
+    try:
+        parts.port  # noqa: B018 - reading it is the check: urllib raises for 99999 or "x"
+    except ValueError:
+        return False
+    return True
 
 
 def _split_address(text: str) -> SplitResult | None:
@@ -259,7 +274,11 @@ def validate_site(doc: RawDocument, diagnostics: list[Diagnostic]) -> Site | Non
     values = reader.fields(doc.data, (), schema.SITE)
     corrections = values.get("corrections")
     parts = _split_address(corrections) if corrections else None
-    reachable = parts is not None and ((parts.scheme == "https" and parts.netloc) or (parts.scheme == "mailto" and parts.path))
+    reachable = (
+        parts is not None
+        and not _UNSAFE_IN_ADDRESS.search(corrections or "")
+        and ((parts.scheme == "https" and parts.netloc and _port_ok(parts)) or (parts.scheme == "mailto" and parts.path))
+    )
     if corrections and not reachable:
         reader.error(("corrections",), f"'corrections' must be a mailto: or https:// address, not '{corrections}'", "e.g. corrections: mailto:register@example.org")
     language = values.get("language")
@@ -399,35 +418,72 @@ def validate_announcement(doc: RawDocument, standards: Mapping[str, Standard | N
     )
 
 
-_NESTING = re.compile(r"^((?: {2,4}|\t|>\s?)*)(?:[-*+]|[0-9]+[.)]|>)\s", re.MULTILINE)
+def _nesting(line: str) -> int:
+    """Levels of lists and quotes a line sits in: each '>', each list marker, and each
+    four columns of indentation count one. Reads only the line's opening characters.
+
+    >>> _nesting("plain"), _nesting("- a"), _nesting("- - - a"), _nesting("        - a"), _nesting("> > - a")
+    (0, 1, 3, 3, 3)
+    """
+    levels = columns = index = 0
+    while index < len(line):
+        char = line[index]
+        if char in " \t":
+            columns += 4 if char == "\t" else 1
+            index += 1
+        elif char == ">":
+            levels += 1
+            index += 1
+        elif char in "-*+" and line[index + 1 : index + 2] in (" ", "\t"):
+            levels += 1
+            index += 2
+        elif char.isdigit() and (marker := _NUMBERED.match(line, index)):
+            levels += 1
+            index = marker.end()
+        else:
+            break
+    return levels + columns // 4
+
+
+_NUMBERED = re.compile(r"[0-9]{1,9}[.)][ \t]")
+
+
+def _markdown_problem(text: str) -> tuple[int, str, str] | None:
+    """Why ``text`` is beyond what any announcement needs (its line within the text, what,
+    what to do), or None: limits that keep Python-Markdown's time and depth bounded."""
+    if control := _CONTROL.search(text):
+        return (text.count("\n", 0, control.start()), f"the text contains the invisible character U+{ord(control.group()):04X}", "delete it and retype the text around it")
+    if len(text) > schema.MAX_BODY_LENGTH:
+        return (0, f"the text is {len(text):,} characters long; the limit is {schema.MAX_BODY_LENGTH:,}", "an announcement needs a few thousand")
+    if text.count("\n") >= schema.MAX_BODY_LINES:
+        return (0, f"the text has {text.count(chr(10)) + 1:,} lines; the limit is {schema.MAX_BODY_LINES:,}", "an announcement needs a few dozen")
+    if text.count("[") * len(text) > schema.MAX_BRACKET_WORK:
+        allowed = schema.MAX_BRACKET_WORK // max(len(text), 1)
+        return (0, f"the text has {text.count('['):,} '[' characters; a text this long may have {allowed:,}", "links need one pair of [ ] each; remove the others")
+    for number, line in enumerate(text.split("\n")):
+        if _nesting(line) > schema.MAX_BODY_NESTING:
+            return (number, f"a list or quote is nested more than {schema.MAX_BODY_NESTING} levels deep", "flatten it: a few levels are all a reader can follow")
+    return None
+
+
+def _markdown(text: str, top_heading: int) -> RenderedMarkdown | tuple[int, str, str]:
+    """Safe HTML, or why not (as ``_markdown_problem`` says)."""
+    problem = _markdown_problem(text)
+    if problem is not None:
+        return problem
+    try:
+        return render_markdown(text, top_heading=top_heading)
+    except RecursionError:
+        return (0, "the text is nested too deeply", f"use at most {schema.MAX_BODY_NESTING} levels of lists and quotes")
 
 
 def _body(reader: _Reader, top_heading: int) -> RenderedMarkdown | None:
-    """The body as safe HTML, or None with a located error when it is beyond what any
-    announcement needs: limits that keep Markdown's time and depth bounded."""
-    text, first = reader.doc.body, reader.doc.body_line
-    problem = None
-    if control := _CONTROL.search(text):
-        problem = (text.count("\n", 0, control.start()), f"the text contains the invisible control character U+{ord(control.group()):04X}", "delete it and retype the text around it")
-    elif len(text) > schema.MAX_BODY_LENGTH:
-        problem = (0, f"the text is {len(text):,} characters long; the limit is {schema.MAX_BODY_LENGTH:,}", "an announcement needs a few thousand")
-    elif text.count("\n") >= schema.MAX_BODY_LINES:
-        problem = (0, f"the text has {text.count(chr(10)) + 1:,} lines; the limit is {schema.MAX_BODY_LINES:,}", "an announcement needs a few dozen")
-    elif text.count("[") * len(text) > schema.MAX_BRACKET_WORK:
-        allowed = schema.MAX_BRACKET_WORK // max(len(text), 1)
-        problem = (0, f"the text has {text.count('['):,} '[' characters; a text this long may have {allowed:,}", "links need one pair of [ ] each; remove the others")
-    else:
-        for match in _NESTING.finditer(text):
-            if len(re.findall(r" {2,4}|\t|>", match.group(1))) >= schema.MAX_BODY_NESTING:
-                problem = (text.count("\n", 0, match.start()), f"a list or quote is nested more than {schema.MAX_BODY_NESTING} levels deep", "flatten it: a few levels are all a reader can follow")
-                break
-    if problem is None:
-        try:
-            return render_markdown(text, top_heading=top_heading)
-        except RecursionError:
-            problem = (0, "the text is nested too deeply", f"use at most {schema.MAX_BODY_NESTING} levels of lists and quotes")
-    offset, message, hint = problem
-    reader.file_error(message, hint, line=first + offset)
+    """The body as safe HTML, or None with a located error."""
+    result = _markdown(reader.doc.body, top_heading)
+    if isinstance(result, RenderedMarkdown):
+        return result
+    offset, message, hint = result
+    reader.file_error(message, hint, line=reader.doc.body_line + offset)
     return None
 
 
@@ -472,7 +528,11 @@ def _certification(reader: _Reader, item: Any, index: int, standards: Mapping[st
         standard = standards.get(standard_id)
         if standard is None and standard_id not in standards:
             suggestion = close_match(standard_id, tuple(standards))
-            hint = f"did you mean '{suggestion}'?" if suggestion else "known standards: " + ", ".join(sorted(standards))
+            hint = (
+                f"did you mean '{suggestion}'?" if suggestion
+                else "known standards: " + ", ".join(sorted(standards)) if standards
+                else f"no standard is defined: add content/standards/{standard_id}.yaml"
+            )
             reader.error(at + ("standard",), f"unknown standard '{standard_id}'", hint)
     status_text = values.get("status", Status.CERTIFIED.value)  # None: already reported as not text
     if status_text is not None and status_text not in Status._value2member_map_:
@@ -553,12 +613,12 @@ def validate_entity(doc: RawDocument, diagnostics: list[Diagnostic]) -> EntityPr
         reader.file_error(f"the file name '{doc.path.name}' is not <entity-slug>.yaml", f"rename it to {slugify(slug) or 'entity-name'}.yaml")
     if reader.failed:
         return None
-    try:
-        description = render_markdown(values.get("description", "")).html
-    except RecursionError:
-        reader.error(("description",), "the description is nested too deeply", f"use at most {schema.MAX_BODY_NESTING} levels of lists and quotes")
+    description = _markdown(values.get("description", ""), top_heading=2)
+    if not isinstance(description, RenderedMarkdown):
+        _, message, hint = description
+        reader.error(("description",), f"'description': {message}", hint)
         return None
-    return EntityProfile(doc.path, slug, values["name"], values.get("aliases", ()), values.get("group"), values.get("website"), description)
+    return EntityProfile(doc.path, slug, values["name"], values.get("aliases", ()), values.get("group"), values.get("website"), description.html)
 
 
 def validate_page(doc: RawDocument, reserved: frozenset[str], diagnostics: list[Diagnostic]) -> Page | None:

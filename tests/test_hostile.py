@@ -111,14 +111,14 @@ def test_a_control_character_written_as_an_escape_is_an_error(content, certsite,
     content.announce("2024-01-10-acme-metals.md", announcement(**{"title: Acme Metals certified": f"title: {title}"}))
     run = certsite("check", "--content", content.root)
     assert run.code == 1
-    assert f"{content.root}/certifications/2024-01-10-acme-metals.md:2: error: 'title' contains the invisible control character" in run.err
+    assert f"{content.root}/certifications/2024-01-10-acme-metals.md:2: error: 'title' contains the invisible character" in run.err
 
 
 def test_a_control_character_in_a_body_is_an_error_on_its_line(content, certsite):
     content.announce("2024-01-10-acme-metals.md", ANNOUNCEMENT + "Second paragraph.\n\nThird \x0b paragraph.\n")
     run = certsite("check", "--content", content.root)
     assert run.code == 1
-    assert f"{content.root}/certifications/2024-01-10-acme-metals.md:17: error: the text contains the invisible control character U+000B" in run.err
+    assert f"{content.root}/certifications/2024-01-10-acme-metals.md:17: error: the text contains the invisible character U+000B" in run.err
 
 
 def test_a_line_break_inside_base_url_cannot_write_into_robots_txt(content, certsite, tmp_path):
@@ -159,3 +159,40 @@ def test_a_huge_file_is_not_read_past_the_limit(content, certsite):
     run = certsite("check", "--content", content.root)
     assert run.code == 1
     assert f"{content.root}/certifications/2024-01-10-acme-metals.md: error: the file is larger than 512 KB" in run.err
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("corrections", '"mailto:a@b.org\\nDisallow: /"'),
+        ("base_url", '"https://example.org/<x>/"'),
+        ("base_url", "'https://example.org/\"x/'"),
+        ("base_url", "https://example.org:99999/"),
+    ],
+)
+def test_an_address_that_would_break_the_pages_it_is_written_into_is_refused(content, certsite, field, value):
+    site_yaml = (content.root / "site.yaml").read_text("utf-8")
+    line = next(number for number, text in enumerate(site_yaml.splitlines(), start=1) if text.startswith(f"{field}:"))
+    content.write("site.yaml", "\n".join(f"{field}: {value}" if text.startswith(f"{field}:") else text for text in site_yaml.splitlines()) + "\n")
+    run = certsite("check", "--content", content.root)
+    assert run.code == 1
+    assert f"{content.root}/site.yaml:{line}: error: '{field}' must be" in run.err
+
+
+@pytest.mark.parametrize("character", ["\\u200b", "\\u202e"])
+def test_zero_width_and_reordering_characters_are_refused(content, certsite, character):
+    content.announce("2024-01-10-acme-metals.md", announcement(**{"entity: Acme Metals Ltd.": f'entity: "Acme{character}Metals"\nentity_slug: acme'}))
+    run = certsite("check", "--content", content.root)
+    assert run.code == 1 and "'entity' contains the invisible character U+" in run.err
+
+
+def test_one_line_of_nested_list_markers_is_held_to_the_nesting_limit(content):
+    content.announce("2024-01-10-acme-metals.md", ANNOUNCEMENT + "\n" + "- " * 400 + "x\n")
+    run = run_certsite("check", "--content", content.root)
+    assert_located_error(run, f"{content.root}/certifications/2024-01-10-acme-metals.md:16:", "nested more than 20 levels deep")
+
+
+def test_an_entity_description_is_held_to_the_limits_of_a_text(content):
+    content.write("entities/acme-metals-ltd.yaml", 'name: Acme Metals Ltd.\ndescription: "' + "[" * 20_000 + '"\n')
+    run = run_certsite("check", "--content", content.root)
+    assert_located_error(run, f"{content.root}/entities/acme-metals-ltd.yaml:2:", "'description': the text has 20,000 '[' characters")
