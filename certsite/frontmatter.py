@@ -40,8 +40,9 @@ _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
-# Line ends were normalised to "\n" on reading, so any "\r" left is a stray one.
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\x7f\x85\u2028\u2029\ufeff\ufffe\uffff]")
+# Line ends were normalised to "\n" on reading, so any "\r" left is a stray one. The C1
+# controls (U+0080-U+009F) too: YAML's reader refuses them with an error that has no line.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
