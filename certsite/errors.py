@@ -28,14 +28,18 @@ class Diagnostic:
     warning: bool = False
 
     def headline(self) -> str:
-        """The ``path:line: error: message`` line, with the hint appended.
+        r"""The ``path:line: error: message`` line, with the hint appended.
 
         >>> Diagnostic(Path("a.md"), 3, "unknown field 'titel'", "did you mean 'title'?").headline()
         "a.md:3: error: unknown field 'titel'; did you mean 'title'?"
         >>> Diagnostic(Path("a.md"), 9, "no end date", warning=True).headline()
         'a.md:9: warning: no end date'
+        >>> Diagnostic(Path("search\n.md"), None, "not a slug").headline()
+        'search\\n.md: error: not a slug'
         """
-        where = f"{self.path}:{self.line}" if self.line is not None else f"{self.path}"
+        # A file name may hold a line break: printed as is, it would start a line with no file.
+        path = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(self.path))
+        where = f"{path}:{self.line}" if self.line is not None else path
         text = f"{where}: {'warning' if self.warning else 'error'}: {self.message}"
         return f"{text}; {self.hint}" if self.hint else text
 

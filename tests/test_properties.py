@@ -162,10 +162,12 @@ def _known_paths(root: Path) -> list[str]:
 def located_output(err: str, root: Path) -> bool:
     """Whether ``err`` is nothing but diagnostics (``<path>:<line>: error: ...`` or
     ``<path>: error: ...``, warnings alike), each optionally followed by its source line
-    (``   12 | ...``), and the closing count. A path is matched literally, so a file name
-    with a line break in it is still one path; a message with a line break in it is not
-    one line."""
-    where = "|".join(re.escape(path) for path in _known_paths(root))
+    (``   12 | ...``), and the closing count. A path is matched as certsite prints it (a
+    line break in a file name as ``\\n``), so it is one line; a message with a line
+    break in it is not one line."""
+    # Paths as certsite prints them: a character that is not printable as an escape.
+    printed = {"".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in path) for path in _known_paths(root)}
+    where = "|".join(re.escape(path) for path in sorted(printed))
     headline = rf"(?:{where})(?::[1-9][0-9]*)?: (?:error|warning): [^\n]+"
     source = r" *[1-9][0-9]* \| [^\n]*"
     count = r"[0-9]+ (?:error|warning)s? in [0-9]+ files?\.(?: Nothing was published\.)?"
