@@ -154,6 +154,11 @@ def _too_deep(text: str, first_line: int) -> int | None:
                     return event.start_mark.line + first_line
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
+    except yaml.MarkedYAMLError as error:
+        # PyYAML 6.0.4 and later stop at 1,000 levels themselves: the same mistake.
+        if "nesting depth" in (error.problem or "") and error.problem_mark is not None:
+            return error.problem_mark.line + first_line
+        return None
     except yaml.YAMLError:
         return None
     return None
