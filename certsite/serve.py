@@ -149,9 +149,7 @@ class _Server(HTTPServer):
         with self._jobs_changed:
             self._jobs.append((request, client_address))
             self._jobs_changed.notify()
-            grow = len(self._jobs) > self._idle and self._running < self.workers
-            if grow:
-                self._running += 1
+            grow = self._claim_place()
         if grow:
             self._start_worker()
 
@@ -174,11 +172,17 @@ class _Server(HTTPServer):
         self._detached.value = True
         with self._jobs_changed:
             self._running -= 1
-            grow = len(self._jobs) > self._idle and self._running < self.workers
-            if grow:
-                self._running += 1
+            grow = self._claim_place()
         if grow:
             self._start_worker()
+
+    def _claim_place(self) -> bool:
+        """Under the lock: whether a waiting connection needs a worker the pool has room for
+        (and, if so, that place is taken for the worker about to start)."""
+        grow = len(self._jobs) > self._idle and self._running < self.workers
+        if grow:
+            self._running += 1
+        return grow
 
     def _start_worker(self) -> None:
         threading.Thread(target=self._work, name="certsite-serve-worker", daemon=True).start()
