@@ -1,7 +1,7 @@
-"""The stage order, and nothing else: load -> catalog -> render, then publish.
+"""The stage order, and nothing else: load -> catalog -> render and write, then publish.
 
-``check`` stops before anything is written; ``build`` publishes only what ``check``
-produced in full.
+``check`` stops before anything is written; ``build`` publishes only a site written in
+full. Both take work an earlier build did from the cache when its inputs are the same.
 """
 
 from __future__ import annotations
@@ -11,13 +11,17 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 
+from certsite.cache import Cache
 from certsite.catalog import Catalog, build_catalog
 from certsite.errors import BuildError, ContentError, Diagnostic
-from certsite.load import load
-from certsite.publish import check_output_dir, publish
-from certsite.render import render_site
+from certsite.load import Progress, load
+from certsite.model import Corpus
+from certsite.pages import WrittenPage, write_pages
+from certsite.publish import check_output_dir, publish, write_tree
+from certsite.render import PageRenderer, check_paths, fixed_outputs, render_site
 from certsite.search import SearchIndex
 from certsite.urls import Addresses
+from certsite.views import page_specs
 
 # certsite's own templates and static files travel inside the package, so an
 # installed wheel builds a register from any folder.
@@ -31,6 +35,8 @@ class BuildOptions:
     include_drafts: bool = False
     templates_dir: Path | None = None  # the register's own templates; default: templates/ beside the content folder
     strict: bool = False  # warnings fail the run, as errors do
+    cache_dir: Path | None = None  # where earlier builds' work is kept; None: no cache
+    jobs: int = 1  # processes that parse and render
 
 
 def template_dirs(options: BuildOptions) -> tuple[Path, ...]:
@@ -56,29 +62,52 @@ class BuildReport:
     seconds: float
     warnings: tuple[Diagnostic, ...]
     site_root: str  # where the site's pages are addressed: the path of base_url
+    rendered: int = 0  # pages rendered by this build; the others came from the cache
 
 
-def check(options: BuildOptions) -> CheckResult:
+def _catalog(options: BuildOptions, cache: Cache, progress: Progress | None) -> tuple[Catalog, Corpus]:
+    corpus = load(options.content_dir, cache, options.jobs, progress)
+    if options.strict and corpus.warnings:
+        raise ContentError(corpus.warnings)
+    return build_catalog(corpus, options.build_date, options.include_drafts), corpus
+
+
+def check(options: BuildOptions, progress: Progress | None = None) -> CheckResult:
     """Load, catalog and render in memory; raise ``ContentError`` or ``BuildError``, write nothing.
 
     Warnings come back with the result, or fail the run as a ``ContentError`` when strict.
     """
-    corpus = load(options.content_dir)
-    if options.strict and corpus.warnings:
-        raise ContentError(corpus.warnings)
-    catalog = build_catalog(corpus, options.build_date, options.include_drafts)
+    catalog, corpus = _catalog(options, Cache(options.cache_dir), progress)
     return CheckResult(catalog, render_site(catalog, template_dirs(options)), corpus.warnings)
 
 
-def build(options: BuildOptions, output_dir: Path, workdir: Path, with_search: bool = True) -> BuildReport:
-    """``check``, then publish into ``output_dir``; ``workdir`` (the caller's working
-    folder) is one more folder the output may never replace."""
+def build(options: BuildOptions, output_dir: Path, workdir: Path, with_search: bool = True, progress: Progress | None = None) -> BuildReport:
+    """Load and catalog, then render and write every page into a staging folder that
+    replaces ``output_dir`` only once all of it is there. ``workdir`` (the caller's
+    working folder) is one more folder the output may never replace."""
     started = time.perf_counter()
     templates = template_dirs(options)
     sources = [options.content_dir, *templates]
+    if options.cache_dir is not None:
+        sources.append(options.cache_dir)
     check_output_dir(output_dir, sources, workdir)  # before the work, not only after it
-    result = check(options)
+    cache = Cache(options.cache_dir)
+    catalog, corpus = _catalog(options, cache, progress)
+    specs = page_specs(catalog)
+    check_paths(specs)
+    renderer = PageRenderer(templates, catalog.site)  # before the workers fork: they share its compiled templates
+    for announcement in catalog.announcements:
+        renderer.digests.remember_announcement(announcement, corpus.announcement_digests[announcement.source])
+    written: list[WrittenPage] = []
+
+    def fill(staging: Path) -> None:
+        report = (lambda done: progress("writing pages", done, len(specs))) if progress else None
+        written.extend(write_pages(specs, renderer, staging, cache, options.jobs, report))
+        write_tree(fixed_outputs(catalog), staging)
+
     static = tuple(folder / "static" for folder in reversed(templates))  # certsite's first, the register's over them
-    index = publish(result.outputs, static, output_dir, with_search, sources, workdir)
-    pages = sum(1 for path in result.outputs if path.suffix == ".html")
-    return BuildReport(pages, index, time.perf_counter() - started, result.warnings, Addresses(result.catalog.site.base_url).root)
+    index = publish(fill, static, output_dir, with_search, sources, workdir)
+    cache.keep_only_pages({page.key for page in written})
+    pages = sum(1 for page in written if page.url.endswith(("/", ".html")))
+    rendered = sum(1 for page in written if page.rendered)
+    return BuildReport(pages, index, time.perf_counter() - started, corpus.warnings, Addresses(catalog.site.base_url).root, rendered)

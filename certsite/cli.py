@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from datetime import date
 from importlib.metadata import distribution
@@ -17,9 +18,11 @@ from pathlib import Path
 
 from certsite import urls
 from certsite.build import BuildOptions, build, check
+from certsite.cache import DEFAULT_FOLDER
 from certsite.errors import BuildError, ContentError, Diagnostic, format_diagnostic
 from certsite.json_schema import announcement_schema_json
 from certsite.load import load_site, load_standards, source_lines
+from certsite.parallel import available_cores
 from certsite.scaffold import AlreadyExists, CannotWrite, NewAnnouncement, create
 from certsite.serve import serve
 from certsite.starter import NotAFolder, NotEmpty, create_register
@@ -34,6 +37,49 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD") from None
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 256:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes (1 to 256)")
+    return int(text)
+
+
+class Progress:
+    """What a long build is doing and how far it is, on one line of a terminal.
+
+    Silent when standard error is not a terminal (a log file, a pipe) or under CI, so
+    logs hold only the diagnostics and the summary.
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.shown = ""
+        self.last = 0.0
+
+    @classmethod
+    def for_terminal(cls) -> Progress:
+        return cls(sys.stderr.isatty() and not os.environ.get("CI"))
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if stage == self.shown and done < total and now - self.last < 0.1:
+            return  # ten updates a second are enough to read
+        self.last = now
+        if self.shown and stage != self.shown:
+            sys.stderr.write("\n")
+        self.shown = stage
+        sys.stderr.write(f"\r{stage}: {done:,} of {total:,} ({100 * done // max(total, 1)} %)\x1b[K")
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        """End the progress line, so that what is printed next starts on its own."""
+        if self.enabled and self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+        self.shown = ""
 
 
 def _port(text: str) -> int:
@@ -53,13 +99,20 @@ def make_parser() -> argparse.ArgumentParser:
         command.add_argument("--templates", type=Path, default=None, metavar="DIR", help="the register's own templates and static files, used before certsite's (default: templates/ beside the content folder, if there is one)")
         command.add_argument("--strict", action="store_true", help="fail on warnings too (no end date, one entity page under several names or countries)")
 
+    def cache_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--cache", type=Path, default=None, metavar="DIR", help=f"keep earlier builds' work here and reuse what has not changed (default: {DEFAULT_FOLDER}/ beside the content folder); safe to delete at any time")
+        command.add_argument("--no-cache", action="store_true", help="neither read nor write the cache: build everything afresh")
+        command.add_argument("--jobs", type=_jobs, default=None, metavar="N", help="processes that parse and render (default: one per CPU core)")
+
     build_command = commands.add_parser("build", help="validate the content and write the site")
     content_options(build_command)
     build_command.add_argument("--output", type=Path, default=Path("site"), metavar="DIR", help="output folder (default: site/)")
     build_command.add_argument("--no-search", action="store_true", help="skip the Pagefind search index (faster, for development)")
+    cache_options(build_command)
 
     check_command = commands.add_parser("check", help="validate the content and render in memory; write nothing")
     content_options(check_command)
+    check_command.add_argument("--jobs", type=_jobs, default=None, metavar="N", help="processes that parse the content (default: one per CPU core)")
 
     new_command = commands.add_parser("new", help="start a new announcement file in content/certifications/")
     new_command.add_argument("--content", type=Path, default=Path("content"), metavar="DIR", help="content folder (default: content/)")
@@ -79,6 +132,7 @@ def make_parser() -> argparse.ArgumentParser:
     content_options(serve_command)
     serve_command.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
     serve_command.add_argument("--no-search", action="store_true", help="skip the search index for faster rebuilds")
+    cache_options(serve_command)
     return parser
 
 
@@ -90,29 +144,42 @@ def main(argv: list[str] | None = None) -> int:
         return new_announcement(args)
     if args.command == "init":
         return init_register(args.folder)
-    options = BuildOptions(args.content, args.as_of or date.today(), args.drafts, templates_dir=args.templates, strict=args.strict)
+    if args.command == "check" or args.no_cache:
+        cache_dir = None  # check writes nothing, not even the cache
+    else:
+        cache_dir = args.cache or args.content.parent / DEFAULT_FOLDER
+    options = BuildOptions(
+        args.content, args.as_of or date.today(), args.drafts, templates_dir=args.templates, strict=args.strict,
+        cache_dir=cache_dir, jobs=args.jobs or available_cores(),
+    )
+    progress = Progress.for_terminal()
     try:
         if args.command == "serve":
-            serve(options, args.port, with_search=not args.no_search, log=lambda text: print(text, flush=True))
+            serve(options, args.port, with_search=not args.no_search, log=lambda text: print(text, flush=True), progress=progress)
             return EXIT_OK
         if args.command == "check":
-            result = check(options)
+            result = check(options, progress)
+            progress.finish()
             print_diagnostics(result.warnings)
             print(f"{args.content}: valid{_warning_count(result.warnings)}; {len(result.catalog.announcements)} announcements would be published as of {options.build_date}.")
         else:
-            report = build(options, args.output, Path.cwd(), with_search=not args.no_search)
+            report = build(options, args.output, Path.cwd(), with_search=not args.no_search, progress=progress)
+            progress.finish()
             search = (
                 f"; search: {report.search.pages} pages indexed, {report.search.bytes / 1024:.0f} KB"
                 if report.search else "; search: not indexed (--no-search)"
             )
             print_diagnostics(report.warnings)
-            print(f"Built {report.pages} pages into {args.output}/ in {report.seconds:.2f} s{search}{_warning_count(report.warnings)}.")
+            reused = f" ({report.pages - report.rendered} unchanged, from the cache)" if report.rendered < report.pages else ""
+            print(f"Built {report.pages} pages{reused} into {args.output}/ in {report.seconds:.2f} s{search}{_warning_count(report.warnings)}.")
     except ContentError as error:
+        progress.finish()
         print_diagnostics(error.diagnostics)
         published = " Nothing was published." if args.command == "build" else ""
         print(f"{error}.{published}", file=sys.stderr)
         return EXIT_FAILED
     except BuildError as error:
+        progress.finish()
         print(f"certsite {args.command}: {error}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
@@ -179,6 +246,7 @@ def new_announcement(args: argparse.Namespace) -> int:
         new = NewAnnouncement(entity, country, standard_id, f"{standard.name} {standard.version}", args.date or date.today())
         path = create(args.content / "certifications", new, entity_slug)
     except ContentError as error:
+        progress.finish()
         print_diagnostics(error.diagnostics)
         print(f"{error}: fix the standards first.", file=sys.stderr)
         return EXIT_FAILED
@@ -199,6 +267,7 @@ def print_schema(content: Path) -> int:
     try:
         site = load_site(content)
     except ContentError as error:
+        progress.finish()
         print_diagnostics(error.diagnostics)
         print(f"{error}: the schema's address comes from site.yaml's base_url.", file=sys.stderr)
         return EXIT_FAILED

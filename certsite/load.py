@@ -13,12 +13,16 @@ import os
 import re
 import stat
 from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
+from certsite.cache import Cache
 from certsite.errors import ContentError, Diagnostic
+from certsite.fingerprint import Digests, code_digest, digest_bytes
 from certsite.frontmatter import RawDocument, parse_front_matter, parse_yaml
-from certsite.model import Announcement, Corpus, EntityProfile, Page, Site, Standard
+from certsite.model import Announcement, Corpus, EntityProfile, Page, Site, Standard, record
+from certsite.parallel import run_in_order
 from certsite.text import slugify
 from certsite.validate import (
     close_match,
@@ -88,6 +92,12 @@ def _read_bounded(path: Path) -> bytes:
 
 def read_text(path: Path, diagnostics: list[Diagnostic]) -> str | None:
     """A file's text as UTF-8, or ``None`` with a diagnostic naming the offending line."""
+    data = read_bytes(path, diagnostics)
+    return None if data is None else decode(path, data, diagnostics)
+
+
+def read_bytes(path: Path, diagnostics: list[Diagnostic]) -> bytes | None:
+    """A content file's bytes, or ``None`` with a diagnostic if it cannot be read or is too large."""
     try:
         data = _read_bounded(path)
     except OSError as error:
@@ -96,6 +106,11 @@ def read_text(path: Path, diagnostics: list[Diagnostic]) -> str | None:
     if len(data) > MAX_FILE_BYTES:
         diagnostics.append(Diagnostic(path, None, f"the file is larger than {MAX_FILE_BYTES // 1024} KB", "a content file needs a few kilobytes; is this the right file?"))
         return None
+    return data
+
+
+def decode(path: Path, data: bytes, diagnostics: list[Diagnostic]) -> str | None:
+    """A file's bytes as UTF-8 text with Unix line ends, or ``None`` with a diagnostic naming the line."""
     try:
         return data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
     except UnicodeDecodeError as error:
@@ -152,8 +167,95 @@ def _files(folder: Path, suffix: str, diagnostics: list[Diagnostic]) -> list[Pat
     return paths
 
 
-def load(content_dir: Path) -> Corpus:
-    """Read, parse, validate and cross-check ``content_dir``; raise ``ContentError`` on any problem."""
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@record
+class AnnouncementResult:
+    """What one announcement file gives: the announcement (if valid), its diagnostics,
+    the lines of its keys (for checks across files) and its entity slug (None if the
+    file could not be parsed)."""
+
+    announcement: Announcement | None
+    diagnostics: tuple[Diagnostic, ...]
+    lines: dict | None
+    entity_slug: str | None
+
+
+# The standards the announcements are checked against, set before the workers fork.
+_standards_for_workers: dict[str, Standard | None] = {}
+
+
+def _check_announcements(files: Sequence[tuple[Path, str]]) -> list[AnnouncementResult]:
+    """Parse and validate announcement files (a worker's share; see ``parallel``)."""
+    results = []
+    for path, text in files:
+        diagnostics: list[Diagnostic] = []
+        parsed = parse_front_matter(path, text)
+        if isinstance(parsed, list):
+            results.append(AnnouncementResult(None, tuple(parsed), None, None))
+            continue
+        entity_slug = str(parsed.data.get("entity_slug") or slugify(str(parsed.data.get("entity") or "")))
+        announcement = validate_announcement(parsed, _standards_for_workers, diagnostics)
+        lines = {key: line for key, line in parsed.lines.items() if _CROSS_CHECKED.issuperset(key[:1]) and len(key) <= 3}
+        results.append(AnnouncementResult(announcement, tuple(diagnostics), lines, entity_slug))
+    return results
+
+
+# The fields ``cross_check`` points at (with their parents, which ``RawDocument.line``
+# falls back on); the lines of the others are not kept.
+_CROSS_CHECKED = frozenset({"entity", "location", "certifications", "aliases"})
+
+
+def _announcements(
+    content_dir: Path,
+    standards: dict[str, Standard | None],
+    cache: Cache,
+    jobs: int,
+    progress: Progress | None,
+    diagnostics: list[Diagnostic],
+    pending_cache_entries: dict[bytes, AnnouncementResult],
+) -> Iterator[tuple[AnnouncementResult, bytes]]:
+    """Each announcement file's result and the digest of its inputs, in file order: from
+    the cache when the file, the standards and certsite's code are unchanged, else parsed
+    and validated on ``jobs`` processes. A file that cannot be read gives a diagnostic and
+    no result. What the cache should hold afterwards goes into ``pending_cache_entries``
+    (left empty when it holds that already)."""
+    paths = _files(content_dir / "certifications", ".md", diagnostics)
+    known = cache.records("announcements")
+    context = digest_bytes(code_digest(), Digests().of(tuple(sorted(standards.items()))))
+    keys: list[bytes] = []
+    files: list[tuple[Path, str]] = []
+    unreadable = False
+    for path in paths:
+        data = read_bytes(path, diagnostics)
+        text = None if data is None else decode(path, data, diagnostics)
+        if text is None:
+            unreadable = True
+            continue
+        keys.append(digest_bytes(context, os.fsencode(path), data))
+        files.append((path, text))
+    if unreadable:
+        yield AnnouncementResult(None, (), None, None), b""  # some entity slug is unknown
+    missing = [index for index, key in enumerate(keys) if key not in known]
+    global _standards_for_workers
+    _standards_for_workers = standards
+    report = (lambda done: progress("reading announcements", len(keys) - len(missing) + done, len(keys))) if progress else None
+    fresh = dict(zip(missing, run_in_order(_check_announcements, [files[index] for index in missing], jobs, report)))
+    if progress:
+        progress("reading announcements", len(keys), len(keys))
+    results = [fresh[index] if index in fresh else known[key] for index, key in enumerate(keys)]
+    if missing or len(known) != len(keys):
+        pending_cache_entries.update(zip(keys, results))
+    yield from zip(results, keys)
+
+
+def load(content_dir: Path, cache: Cache | None = None, jobs: int = 1, progress: Progress | None = None) -> Corpus:
+    """Read, parse, validate and cross-check ``content_dir``; raise ``ContentError`` on any problem.
+
+    Announcements are parsed on ``jobs`` processes, and taken from ``cache`` when their
+    file, the standards and certsite are what they were; the corpus is the same either way.
+    """
     diagnostics: list[Diagnostic] = []
     if not content_dir.is_dir():
         raise ContentError([Diagnostic(content_dir, None, "the content folder does not exist", "run certsite in the project folder, or name the folder with --content DIR")])
@@ -187,17 +289,21 @@ def load(content_dir: Path) -> Corpus:
         if (page := validate_page(doc, RESERVED_SLUGS, diagnostics)) is not None
     ]
     checked: list[tuple[RawDocument, Announcement]] = []
-    announcement_paths = _files(content_dir / "certifications", ".md", diagnostics)
-    documents = _documents(announcement_paths, True, diagnostics)
     # Entity slugs of every announcement that parsed, valid or not; None when some file
     # could not even be parsed, since its slug is then unknown.
-    entity_slugs: set[str] | None = set() if len(documents) == len(announcement_paths) else None
-    for doc in documents:
-        if entity_slugs is not None:
-            entity_slugs.add(str(doc.data.get("entity_slug") or slugify(str(doc.data.get("entity") or ""))))
-        announcement = validate_announcement(doc, standards, diagnostics)
-        if announcement is not None:
-            checked.append((doc, announcement))
+    entity_slugs: set[str] | None = set()
+    announcement_digests: dict[Path, bytes] = {}
+    cache = cache or Cache(None)
+    cache_entries: dict[bytes, AnnouncementResult] = {}
+    for result, digest in _announcements(content_dir, standards, cache, jobs, progress, diagnostics, cache_entries):
+        diagnostics.extend(result.diagnostics)
+        if result.entity_slug is None:
+            entity_slugs = None
+        elif entity_slugs is not None:
+            entity_slugs.add(result.entity_slug)
+        if result.announcement is not None and result.lines is not None:
+            checked.append((RawDocument(result.announcement.source, {}, result.lines), result.announcement))
+            announcement_digests[result.announcement.source] = digest
     for folder in ("certifications", "standards"):
         if not os.path.lexists(content_dir / folder):
             diagnostics.append(Diagnostic(content_dir / folder, None, f"the {folder}/ folder is missing", f"is {content_dir} the content folder?"))
@@ -206,6 +312,8 @@ def load(content_dir: Path) -> Corpus:
     diagnostics = [_one_line(d) for d in diagnostics]
     if site is None or any(not d.warning for d in diagnostics):
         raise ContentError(diagnostics)
+    if cache_entries:
+        cache.store_records("announcements", cache_entries)  # only for content that builds: a failed run writes nothing
     return Corpus(
         site=site,
         standards=tuple(sorted((s for s in standards.values() if s is not None), key=lambda s: s.id)),
@@ -213,6 +321,7 @@ def load(content_dir: Path) -> Corpus:
         announcements=tuple(a for _, a in checked),
         pages=tuple(pages),
         warnings=tuple(sorted(diagnostics, key=Diagnostic.sort_key)),
+        announcement_digests=announcement_digests,
     )
 
 

@@ -7,14 +7,28 @@ so stages can share them without copying and none can change what another sees.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 from certsite.errors import Diagnostic
 
-record = dataclass(frozen=True, slots=True)
+T = TypeVar("T")
+
+
+def record(cls: type[T]) -> type[T]:
+    """A frozen dataclass with slots, pickled as its constructor call: the build cache
+    reads tens of thousands of them, several times faster than the default way."""
+    made = dataclass(frozen=True, slots=True)(cls)
+    names = tuple(each.name for each in fields(made))
+
+    def __reduce__(self):  # noqa: N807 - pickle's name
+        return (type(self), tuple(getattr(self, name) for name in names))
+
+    made.__reduce__ = __reduce__  # type: ignore[method-assign]
+    return made
 
 
 class Status(StrEnum):
@@ -170,3 +184,6 @@ class Corpus:
     announcements: tuple[Announcement, ...]
     pages: tuple[Page, ...]
     warnings: tuple[Diagnostic, ...] = ()  # things to tell editors that do not stop the build
+    # A digest of what made each announcement (its file, the standards, certsite's code),
+    # by source path: equal digests, equal announcements, so caches can tell them apart cheaply.
+    announcement_digests: dict[Path, bytes] = field(default_factory=dict)

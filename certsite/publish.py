@@ -34,6 +34,7 @@ import shutil
 import stat
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from certsite.errors import BuildError
@@ -83,10 +84,12 @@ def _check_output_dir(output_dir: Path, sources: list[Path], workdir: Path) -> N
 
 
 def publish(
-    outputs: dict[PurePosixPath, bytes], static_dirs: tuple[Path, ...], output_dir: Path, with_search: bool, sources: list[Path], workdir: Path
+    fill: Callable[[Path], None], static_dirs: tuple[Path, ...], output_dir: Path, with_search: bool, sources: list[Path], workdir: Path
 ) -> SearchIndex | None:
-    """Write ``outputs`` and the files of ``static_dirs`` (as ``/static/``; a later folder's
-    file replaces an earlier one's) to ``output_dir``, all or nothing."""
+    """Have ``fill`` write the site into a staging folder (through ``write_file`` and
+    ``place_file``), add the files of ``static_dirs`` (as ``/static/``; a later folder's
+    file replaces an earlier one's) and the search index, and swap it in for
+    ``output_dir``: all or nothing."""
     check_output_dir(output_dir, sources, workdir)
     output_dir = output_dir.resolve()
     try:
@@ -98,7 +101,7 @@ def publish(
     try:
         lock = _claim(staging)
         remove_leftovers(output_dir, keep=staging)
-        write_tree(outputs, staging)
+        fill(staging)
         for static_dir in static_dirs:
             if static_dir.is_dir():
                 shutil.copytree(static_dir, staging / "static", dirs_exist_ok=True)
@@ -121,13 +124,40 @@ def publish(
 
 def write_tree(outputs: dict[PurePosixPath, bytes], root: Path) -> None:
     """Write each output under ``root``, refusing any path that would land outside it."""
-    root = root.resolve()
     for relative, content in sorted(outputs.items()):
-        target = (root / relative).resolve()
-        if relative.is_absolute() or not target.is_relative_to(root) or target == root:
-            raise BuildError(f"refusing to write {relative}: it is outside the output folder")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+        write_file(root, relative, content)
+
+
+def write_file(root: Path, relative: PurePosixPath, content: bytes) -> Path:
+    """Write one output under ``root`` (a new file, never one changed in place); return its path."""
+    target = _target(root, relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+    return target
+
+
+def place_file(root: Path, relative: PurePosixPath, source: Path) -> bool:
+    """Put a copy of ``source`` at ``relative`` under ``root`` (a hard link where the file
+    system allows); ``False`` if ``source`` is gone."""
+    target = _target(root, relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            shutil.copyfile(source, target)
+        except FileNotFoundError:
+            return False
+    return True
+
+
+def _target(root: Path, relative: PurePosixPath) -> Path:
+    """Where ``relative`` lands under ``root``; ``BuildError`` for a path that would leave it."""
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        raise BuildError(f"refusing to write {relative}: it is outside the output folder")
+    return root / relative
 
 
 def _apply(changes: dict[PurePosixPath, bytes | None], root: Path) -> None:

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 import jinja2
 from babel.dates import format_date
+from jinja2 import meta
 
 from certsite import urls
 from certsite.catalog import Catalog
 from certsite.countries import babel_locale, country_name
 from certsite.errors import BuildError
+from certsite.fingerprint import Digests, code_digest, digest_bytes
 from certsite.json_schema import announcement_schema_json
+from certsite.model import Site
 from certsite.views import PageSpec, page_specs, sorted_criteria
 
 Outputs = dict[PurePosixPath, bytes]
@@ -56,6 +60,7 @@ def make_environment(template_dirs: tuple[Path, ...], addresses: urls.Addresses,
     return env
 
 
+@lru_cache(maxsize=8192)  # a register shows a few thousand distinct dates, each many times
 def long_date(value: date, language: str = "en") -> str:
     """A date as readers of the page's language write it: CLDR's long format, through Babel.
 
@@ -121,7 +126,23 @@ SUFFIX_WORD_LENGTH = 64
 def render_site(catalog: Catalog, template_dirs: tuple[Path, ...]) -> Outputs:
     """Render every page in memory; raise ``BuildError`` for a template bug or a path claimed twice."""
     specs = page_specs(catalog)
-    # Published with the site so that the schema's $id is a real address.
+    check_paths(specs)
+    renderer = PageRenderer(template_dirs, catalog.site)
+    outputs = {urls.output_path(spec.url): renderer.render(spec) for spec in specs}
+    outputs.update(fixed_outputs(catalog))
+    return outputs
+
+
+def fixed_outputs(catalog: Catalog) -> Outputs:
+    """The outputs that are not pages: the announcement schema, published with the site
+    so that its $id is a real address."""
+    addresses = urls.Addresses(catalog.site.base_url)
+    schema = announcement_schema_json(addresses.absolute(urls.ANNOUNCEMENT_SCHEMA)).encode("utf-8")
+    return {urls.output_path(urls.ANNOUNCEMENT_SCHEMA): schema}
+
+
+def check_paths(specs: list[PageSpec]) -> None:
+    """Raise ``BuildError`` if two outputs claim one path, or one needs another's path as a folder."""
     schema_path = urls.output_path(urls.ANNOUNCEMENT_SCHEMA)
     claimed_by: dict[PurePosixPath, str] = {schema_path: urls.ANNOUNCEMENT_SCHEMA}
     for page in specs:
@@ -134,21 +155,57 @@ def render_site(catalog: Catalog, template_dirs: tuple[Path, ...]) -> Outputs:
         for parent in path.parents:
             if parent in claimed_by:
                 raise BuildError(f"{claimed_by[parent]} is a file, but {url} needs it to be a folder")
-    addresses = urls.Addresses(catalog.site.base_url)
-    outputs = render_pages(specs, template_dirs, addresses, catalog.site.language)
-    outputs[schema_path] = announcement_schema_json(addresses.absolute(urls.ANNOUNCEMENT_SCHEMA)).encode("utf-8")
-    return outputs
 
 
-def render_pages(specs: list[PageSpec], template_dirs: tuple[Path, ...], addresses: urls.Addresses, language: str) -> Outputs:
-    """Render the given pages (pure apart from reading templates)."""
-    env = make_environment(template_dirs, addresses, language)
-    outputs: Outputs = {}
-    for page in specs:
+class PageRenderer:
+    """Renders pages, and names each page's inputs with a key (see ``key``).
+
+    Pure apart from reading templates. A renderer made before worker processes fork is
+    shared by them with its templates already compiled.
+    """
+
+    def __init__(self, template_dirs: tuple[Path, ...], site: Site) -> None:
+        self.env = make_environment(template_dirs, urls.Addresses(site.base_url), site.language)
+        self.digests = Digests()
+        self._template_keys: dict[str, bytes] = {}
+        # What every page depends on beyond its own context: the code, and the site
+        # settings the filters use (addresses, language).
+        self._base = digest_bytes(code_digest(), self.digests.of(site))
+
+    def render(self, page: PageSpec) -> bytes:
         try:
-            text = env.get_template(page.template).render(page.context)
+            text = self.env.get_template(page.template).render(page.context)
         except jinja2.TemplateError as error:
             where = f"{error.filename}:{error.lineno}: " if isinstance(error, jinja2.TemplateSyntaxError) else ""
             raise BuildError(f"{where}template {page.template} failed for {page.url}: {error}") from error
-        outputs[urls.output_path(page.url)] = text.encode("utf-8")
-    return outputs
+        return text.encode("utf-8")
+
+    def key(self, page: PageSpec) -> str:
+        """A digest of everything the page's bytes depend on: certsite's code and libraries,
+        the site settings, the source of its template and every template that one extends,
+        imports or includes, and the whole of its context. Equal keys, equal pages."""
+        return digest_bytes(self._base, self._template_key(page.template), self.digests.of(page.context)).hex()
+
+    def _template_key(self, name: str) -> bytes:
+        if name not in self._template_keys:
+            sources: dict[str, str] = {}
+            self._collect_sources(name, sources)
+            self._template_keys[name] = digest_bytes(*(f"{each}\0{source}".encode() for each, source in sorted(sources.items())))
+        return self._template_keys[name]
+
+    def _collect_sources(self, name: str, sources: dict[str, str]) -> None:
+        try:
+            source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+        except jinja2.TemplateNotFound as error:
+            raise BuildError(f"template {name} is missing (needed by a page, or named in another template)") from error
+        sources[name] = source
+        try:
+            referenced = list(meta.find_referenced_templates(self.env.parse(source)))
+        except jinja2.TemplateSyntaxError as error:
+            raise BuildError(f"{error.filename or name}:{error.lineno}: template {name}: {error}") from error
+        if None in referenced:
+            # A template chosen at render time could be any of them: depend on them all.
+            referenced = self.env.list_templates(filter_func=lambda each: not each.startswith("static/"))
+        for other in referenced:
+            if other is not None and other not in sources:
+                self._collect_sources(other, sources)

@@ -36,7 +36,7 @@ from watchdog.observers import Observer
 
 from certsite.build import BuildOptions, BuildReport, build, template_dirs
 from certsite.errors import BuildError, ContentError, format_diagnostic
-from certsite.load import source_lines
+from certsite.load import Progress, source_lines
 
 RELOAD_SCRIPT_URL = "/__certsite/reload.js"
 EVENTS_URL = "/__certsite/events"
@@ -316,7 +316,7 @@ class _Debounced(FileSystemEventHandler):
                 self.timer.cancel()
 
 
-def serve(options: BuildOptions, port: int, with_search: bool = True, log: Callable[[str], None] = print) -> None:
+def serve(options: BuildOptions, port: int, with_search: bool = True, log: Callable[[str], None] = print, progress: Progress | None = None) -> None:
     """Serve on 127.0.0.1:``port`` until Ctrl-C (SIGINT) or SIGTERM; either stops it cleanly."""
     if not options.content_dir.is_dir():
         raise BuildError(f"{options.content_dir} is not a folder; run certsite serve in the register's folder, or name the content with --content DIR")

@@ -17,21 +17,26 @@ ALLOWED = {
     "frontmatter": {"errors"},
     "markdown_body": set(),
     "validate": {"errors", "model", "schema", "frontmatter", "markdown_body", "countries", "text"},
-    "load": {"errors", "model", "frontmatter", "validate", "text"},
+    "load": {"errors", "model", "frontmatter", "validate", "text", "cache", "fingerprint", "parallel"},
+    # The build cache and the split of work across processes: below the stages that use them.
+    "fingerprint": {"model"},
+    "cache": set(),
+    "parallel": set(),
     "catalog": {"model", "text"},
     "urls": {"model"},
     "views": {"model", "catalog", "urls", "countries"},
-    "render": {"errors", "catalog", "urls", "countries", "json_schema", "views"},
+    "render": {"errors", "catalog", "urls", "countries", "json_schema", "views", "fingerprint", "model"},
+    "pages": {"urls", "cache", "parallel", "publish", "render", "views"},
     "search": {"errors"},
     "publish": {"errors", "search"},
-    "build": {"errors", "model", "load", "catalog", "render", "search", "publish", "urls"},
+    "build": {"errors", "model", "load", "catalog", "render", "search", "publish", "urls", "cache", "pages", "views"},
     "json_schema": {"schema", "model", "countries"},
     "scaffold": {"text"},
     "starter": set(),
     "serve": {"build", "errors", "load"},
     # Beyond STYLE.md's table: `new` and `schema` are not builds, so the command line
     # calls their modules directly rather than through build.
-    "cli": {"build", "serve", "errors", "json_schema", "load", "scaffold", "validate", "starter", "text", "urls"},
+    "cli": {"build", "serve", "errors", "json_schema", "load", "scaffold", "validate", "starter", "text", "urls", "cache", "parallel"},
     "__main__": {"cli"},
     "__init__": set(),
 }
@@ -67,5 +72,5 @@ def test_only_publish_writes_the_site():
         if any(call in source for call in ("write_bytes(", "write_text(", "copytree(", "os.replace(", '.open("x"', "rmtree(", "mkdir(", "mkdtemp(")):
             writers.add(path.stem)
     # scaffold writes one new content file, starter a new register into an empty folder;
-    # serve makes and removes its temporary folder.
-    assert writers == {"publish", "scaffold", "serve", "starter"}
+    # serve makes and removes its temporary folder; cache writes only in the cache folder.
+    assert writers == {"publish", "scaffold", "serve", "starter", "cache"}

@@ -1,0 +1,154 @@
+"""The build cache: work an earlier build did, reused when everything it depended on is
+the same.
+
+Two kinds of entries, each under a key that is a digest of all its inputs (see
+``fingerprint``): announcements as parsed and validated, keyed by the file's path and
+bytes, the standards and certsite's code; and rendered pages, keyed by the page's
+template, context and code. A key that matches is the same work, so a hit can never be
+stale; anything else is a miss and is redone. That makes the folder safe to delete at
+any time, and safe to keep between builds (Netlify keeps it: see netlify.toml).
+
+A build killed halfway leaves nothing half-written: every file is written under a
+temporary name and renamed into place, and an entry is only ever looked up by its full
+key. Temporary files left by a killed build are removed by the next one.
+
+The cache holds the last build's entries only: each build removes the pages and
+announcements it did not use, so the folder stays the size of one site.
+
+Entries are read with a restricted unpickler that builds only certsite's records,
+dates, paths and built-in containers: a folder planted in the project (the cache is
+never committed; ``certsite init`` ignores it in .gitignore) cannot run code.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+# A new layout gets a new folder; an old one is never read.
+LAYOUT = "v1"
+DEFAULT_FOLDER = ".certsite-cache"
+_TEMPORARY = ".tmp-"
+
+_ALLOWED_GLOBALS = {
+    ("builtins", name) for name in ("tuple", "list", "dict", "set", "frozenset", "str", "bytes", "int", "bool", "getattr")
+} | {
+    ("datetime", "date"),
+    ("pathlib", "PosixPath"),
+    ("pathlib", "PurePosixPath"),
+    ("pathlib", "WindowsPath"),
+    ("pathlib", "PureWindowsPath"),
+    ("copyreg", "_reconstructor"),
+    ("builtins", "object"),
+}
+_ALLOWED_MODULES = ("certsite.model", "certsite.errors", "certsite.load")
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _ALLOWED_GLOBALS or (module in _ALLOWED_MODULES and not name.startswith("_")):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+
+
+class Cache:
+    """One cache folder; ``Cache(None)`` is a cache that never hits and never writes."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.enabled = folder is not None
+        # Made when first written to, so that a build that fails writes nothing at all.
+        self.root = folder / LAYOUT if folder is not None else None
+        if self.root is not None and self.root.is_dir():
+            _remove_temporaries(self.root)
+
+    # --- records: one file of entries by key ---------------------------------------
+
+    def records(self, name: str) -> dict[bytes, Any]:
+        """The entries stored under ``name``; empty when absent, unreadable or from another version."""
+        if self.root is None:
+            return {}
+        try:
+            with open(self.root / f"{name}.pickle", "rb") as handle:
+                value = _RestrictedUnpickler(io.BufferedReader(handle)).load()
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError, IndexError, ImportError, MemoryError):
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def store_records(self, name: str, entries: dict[bytes, Any]) -> None:
+        if self.root is None:
+            return
+        data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return  # an unwritable cache is no cache
+        self._write_atomically(self.root / f"{name}.pickle", data)
+
+    # --- pages: one file per rendered page -----------------------------------------
+
+    def page_file(self, key: str) -> Path | None:
+        """The stored page for ``key``, if there is one."""
+        if self.root is None:
+            return None
+        path = self.root / "pages" / key[:2] / key
+        return path if path.is_file() else None
+
+    def store_page(self, key: str, written: Path) -> None:
+        """Keep the page just written at ``written`` under ``key`` (a hard link when possible)."""
+        if self.root is None:
+            return
+        folder = self.root / "pages" / key[:2]
+        temporary = folder / f"{_TEMPORARY}{secrets.token_hex(8)}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(written, temporary)
+            except OSError:
+                shutil.copyfile(written, temporary)
+            os.replace(temporary, folder / key)
+        except OSError:
+            _unlink_quietly(temporary)
+
+    def keep_only_pages(self, keys: set[str]) -> None:
+        """Remove every stored page not in ``keys``: the cache holds one site's pages."""
+        pages = self.root / "pages" if self.root is not None else None
+        if pages is None or not pages.is_dir():
+            return
+        for folder in pages.iterdir():
+            for path in folder.iterdir():
+                if path.name not in keys:
+                    _unlink_quietly(path)
+
+    def _write_atomically(self, path: Path, data: bytes) -> None:
+        temporary = path.with_name(f"{_TEMPORARY}{secrets.token_hex(8)}")
+        try:
+            with open(temporary, "wb") as handle:
+                handle.write(data)
+            os.replace(temporary, path)
+        except OSError:
+            _unlink_quietly(temporary)
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """Put ``source``'s content at ``target``: a hard link (no copy) on the same file system."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _remove_temporaries(root: Path) -> None:
+    for path in [*root.glob(f"{_TEMPORARY}*"), *root.glob(f"pages/*/{_TEMPORARY}*")]:
+        _unlink_quietly(path)
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass

@@ -1,0 +1,83 @@
+"""Every page rendered and written into the staging folder, on all cores, reusing the
+pages an earlier build rendered from the same inputs.
+
+How the work is split: the parent computes the catalog and the page specs once, then
+forks worker processes (see ``parallel``) that inherit them. Each worker takes pages by
+index; for each it works out the page's key (``PageRenderer.key``: a digest of its
+template, context and certsite's code), takes the page from the cache when the key is
+there, and otherwise renders it. Either way it writes the page straight into the
+staging folder (through ``publish``'s writer, the only one) and sends back only the
+key, and, for a page search indexes that it rendered, the page's text. A page's bytes
+depend on its own spec alone, never on which process rendered it or in which order,
+so any split gives the files a one-process build writes, byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from certsite import urls
+from certsite.cache import Cache
+from certsite.parallel import run_in_order
+from certsite.publish import place_file, write_file
+from certsite.render import PageRenderer
+from certsite.views import PageSpec
+
+# Pages search indexes carry this attribute (announcement and entity pages).
+SEARCHABLE_MARK = b"data-pagefind-body"
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenPage:
+    url: str
+    key: str
+    searchable: bool
+    rendered: bool  # False: taken from the cache
+    text: str | None  # the page, if it was rendered now and search indexes it
+
+
+@dataclass
+class _Job:
+    specs: Sequence[PageSpec]
+    renderer: PageRenderer
+    root: Path
+    cache: Cache
+
+
+# The job the workers fork with (set just before they start).
+_job: _Job | None = None
+
+
+def write_pages(
+    specs: Sequence[PageSpec], renderer: PageRenderer, root: Path, cache: Cache, jobs: int, progress: Callable[[int], None] | None = None
+) -> list[WrittenPage]:
+    """Write every page of ``specs`` under ``root``; one ``WrittenPage`` per spec, in order."""
+    global _job
+    _job = _Job(specs, renderer, root, cache)
+    try:
+        return list(run_in_order(_write_share, range(len(specs)), jobs, progress))
+    finally:
+        _job = None
+
+
+def _write_share(indexes: Sequence[int]) -> list[WrittenPage]:
+    job = _job
+    assert job is not None
+    written = []
+    for index in indexes:
+        spec = job.specs[index]
+        key = job.renderer.key(spec)
+        path = urls.output_path(spec.url)
+        cached = job.cache.page_file(key)
+        if cached is not None and place_file(job.root, path, cached):
+            searchable = path.suffix == ".html" and SEARCHABLE_MARK in cached.read_bytes()
+            written.append(WrittenPage(spec.url, key, searchable, False, None))
+            continue
+        data = job.renderer.render(spec)
+        target = write_file(job.root, path, data)
+        job.cache.store_page(key, target)
+        searchable = path.suffix == ".html" and SEARCHABLE_MARK in data
+        written.append(WrittenPage(spec.url, key, searchable, True, data.decode("utf-8") if searchable else None))
+    return written
