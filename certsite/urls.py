@@ -46,6 +46,44 @@ def entity_url(entity_slug: str) -> str:
     return f"/entities/{entity_slug}/"
 
 
+def initial_url(initial: str) -> str:
+    """The first page of the A–Z index's entities filed under one initial, when the index is
+    split by initial (see ``catalog.index_initial`` for what an initial is).
+
+    Entity pages take every ``/entities/<slug>/``, and a slug has only lowercase letters,
+    digits and single hyphens: the underscore keeps these addresses out of their way, and
+    a letter in lower case, a file system that ignores case from mixing them up. "#"
+    (names that start with a digit or a sign) and initials in other scripts are named in
+    ASCII, so that no host has to serve a file name in another script.
+
+    >>> initial_url("B"), initial_url("#"), initial_url("包"), initial_url("Ж")
+    ('/entities/letter_b/', '/entities/letter_0-9/', '/entities/letter_u5305/', '/entities/letter_u0416/')
+    """
+    if initial == "#":
+        token = "0-9"
+    elif initial.isascii() and initial.isalpha():
+        token = initial.lower()
+    else:
+        token = "".join(f"u{ord(char):04x}" for char in initial)
+    return f"/entities/letter_{token}/"
+
+
+def list_page_url(first: str, number: int) -> str:
+    """The address of page ``number`` of a list split over pages whose first page is ``first``.
+
+    Later pages lie inside the first page's folder, where nothing else is published (an
+    announcement's address is /certifications/<date>-<slug>/, one level up, and aliases
+    cannot enter a generated section), and "page-" keeps /certifications/2024/page-2/
+    from reading as February.
+
+    >>> list_page_url("/certifications/2024/", 1), list_page_url("/certifications/2024/", 2)
+    ('/certifications/2024/', '/certifications/2024/page-2/')
+    >>> list_page_url("/criteria/asi-ps-v3/5.1/", 3)
+    '/criteria/asi-ps-v3/5.1/page-3/'
+    """
+    return first if number == 1 else f"{first}page-{number}/"
+
+
 def criterion_url(criterion: Criterion) -> str:
     return f"/criteria/{criterion.standard_id}/{criterion.number}/"
 

@@ -8,17 +8,26 @@ them out. ``render`` turns these specs into bytes.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from certsite import urls
-from certsite.catalog import Catalog, EntityPage, Finding
+from certsite.catalog import Catalog, EntityPage, Finding, Standing
 from certsite.countries import country_name
 from certsite.model import Announcement, Criterion, Standard
 
 FEED_SIZE = 50
 HOME_SIZE = 10
 ARCHIVE_LATEST = 50
+# Items on one page of a long list: a yearly archive's announcements, the entities under
+# one initial of the A-Z index, a standard's entities, a criterion's findings. On the
+# reference corpus an item takes 0.35 to 0.85 KB of HTML (an announcement with its
+# standings and summary the most), so a page stays under 100 KB, half the 200 KB that
+# any page may weigh, whatever the size of the register.
+PAGE_SIZE = 100
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +35,56 @@ class PageSpec:
     url: str
     template: str
     context: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Where one page lies in a list split over pages: its number, every page's address, and
+    which items it holds (1-based, of ``total``).
+
+    Every page of a list carries every page's address, so that a reader, and a crawler,
+    reach each page from any other in one step.
+    """
+
+    number: int
+    urls: tuple[str, ...]
+    first_item: int
+    last_item: int
+    total: int
+
+    @property
+    def url(self) -> str:
+        return self.urls[self.number - 1]
+
+    @property
+    def count(self) -> int:
+        return len(self.urls)
+
+    @property
+    def previous(self) -> str | None:
+        return self.urls[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.urls[self.number] if self.number < self.count else None
+
+
+def paginate(items: Sequence[T], first_url: str, size: int = PAGE_SIZE) -> list[tuple[Sequence[T], Pager]]:
+    """``items`` in pages of ``size``, each with its pager, in order; no items make one empty page.
+
+    >>> [(list(chunk), pager.url, pager.previous, pager.next) for chunk, pager in paginate([1, 2, 3], "/x/", 2)]
+    [([1, 2], '/x/', None, '/x/page-2/'), ([3], '/x/page-2/', '/x/', None)]
+    >>> [(list(chunk), pager.count, pager.first_item, pager.last_item) for chunk, pager in paginate([], "/x/")]
+    [([], 1, 0, 0)]
+    """
+    count = max(1, -(-len(items) // size))
+    page_urls = tuple(urls.list_page_url(first_url, number) for number in range(1, count + 1))
+    pages = []
+    for number in range(1, count + 1):
+        chunk = items[(number - 1) * size : number * size]
+        first = (number - 1) * size + 1 if chunk else 0
+        pages.append((chunk, Pager(number, page_urls, first, first + len(chunk) - 1 if chunk else 0, len(items))))
+    return pages
 
 
 def search_filters(entity: EntityPage, standards: dict[str, Standard], language: str = "en") -> list[tuple[str, str]]:
@@ -51,7 +110,12 @@ def search_filters(entity: EntityPage, standards: dict[str, Standard], language:
 
 
 def page_specs(catalog: Catalog) -> list[PageSpec]:
-    """Every HTML page and feed of the site, with the data its template needs."""
+    """Every HTML page and feed of the site, with the data its template needs.
+
+    Each page is given only what it shows: a page cache keys pages on their context, and a
+    context that held the whole register (every announcement's standings, say) would change
+    whenever anything does.
+    """
     standards = {standard.id: standard for standard in catalog.standards}
     criteria = {(c.standard_id, c.number): c for s in catalog.standards for c in s.criteria}
     shared = {
@@ -59,23 +123,26 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
         "build_date": catalog.build_date,
         "nav_pages": catalog.pages,
         "standards": standards,
-        "criteria": criteria,
-        "standings": catalog.standings,
     }
 
     def spec(url: str, template: str, **context: Any) -> PageSpec:
         return PageSpec(url, template, {**shared, "url": url, **context})
+
+    def listed(announcements: Sequence[Announcement]) -> list[tuple[Announcement, tuple[Standing, ...]]]:
+        """Announcements as lists show them: each with the standings of its certifications."""
+        return [(a, catalog.standings[a.slug]) for a in announcements]
 
     by_year: dict[int, list[Announcement]] = defaultdict(list)
     for announcement in catalog.announcements:  # newest first, so years come out descending
         by_year[announcement.date.year].append(announcement)
     years = [(year, len(items)) for year, items in by_year.items()]
     finding_counts = {key: len(items) for key, items in catalog.findings_by_criterion.items()}
+    in_force = _in_force(catalog)
     specs = [
         spec(
             urls.HOME,
             "home.html",
-            latest=catalog.announcements[:HOME_SIZE],
+            latest=listed(catalog.announcements[:HOME_SIZE]),
             counts={
                 "announcements": len(catalog.announcements),
                 "entities": len(catalog.entities),
@@ -83,27 +150,40 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
                 "findings": sum(finding_counts.values()),
             },
         ),
-        spec(urls.ANNOUNCEMENTS, "announcements.html", latest=catalog.announcements[:ARCHIVE_LATEST], years=years, year=None),
-        spec(urls.ENTITIES, "entities.html", groups=_by_initial(catalog)),
+        spec(
+            urls.ANNOUNCEMENTS,
+            "announcements.html",
+            latest=listed(catalog.announcements[:ARCHIVE_LATEST]),
+            years=years,
+            year=None,
+            pager=None,
+        ),
+        *_entity_index(catalog, spec),
         spec(urls.CRITERIA, "criteria.html", finding_counts=finding_counts),
         spec(
             urls.STANDARDS,
             "standards.html",
-            entities_by_standard=catalog.entities_by_standard,
-            in_force={
-                standard_id: sum(any(standing.in_force for standing in current) for _, current in pairs)
-                for standard_id, pairs in catalog.entities_by_standard.items()
-            },
+            entity_counts={standard_id: len(pairs) for standard_id, pairs in catalog.entities_by_standard.items()},
+            in_force=in_force,
         ),
         spec(urls.SEARCH, "search.html"),
         spec(urls.NOT_FOUND, "404.html"),
     ]
     specs += [
-        spec(urls.year_url(year), "announcements.html", latest=items, years=years, year=year)
+        spec(pager.url, "announcements.html", latest=listed(chunk), years=years, year=year, pager=pager)
         for year, items in by_year.items()
+        for chunk, pager in paginate(items, urls.year_url(year))
     ]
     specs += [
-        spec(urls.announcement_url(a), "announcement.html", announcement=a)
+        spec(
+            urls.announcement_url(a),
+            "announcement.html",
+            announcement=a,
+            standings=catalog.standings[a.slug],
+            # Only the criteria its findings name, so that a criterion's new title reaches
+            # the announcements that show it and no others.
+            criteria={key: criteria[key] for key in _criteria_named(a)},
+        )
         for a in catalog.announcements
     ]
     specs += [
@@ -117,13 +197,32 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
         for entity in catalog.entities
     ]
     specs += [
-        spec(urls.criterion_url(c), "criterion.html", criterion=c, standard=standards[c.standard_id], findings=catalog.findings(c))
+        spec(
+            pager.url,
+            "criterion.html",
+            criterion=c,
+            standard=standards[c.standard_id],
+            findings=chunk,
+            open_findings=sum(f.is_open for f in findings),
+            pager=pager,
+        )
         for s in catalog.standards
         for c in s.criteria
+        for findings in [catalog.findings(c)]
+        for chunk, pager in paginate(findings, urls.criterion_url(c))
     ]
     specs += [
-        spec(urls.standard_url(s), "standard.html", standard=s, entities=catalog.entities_by_standard.get(s.id, ()), finding_counts=finding_counts)
+        spec(
+            pager.url,
+            "standard.html",
+            standard=s,
+            entities=chunk,
+            in_force=in_force.get(s.id, 0),
+            finding_counts={key: count for key, count in finding_counts.items() if key[0] == s.id},
+            pager=pager,
+        )
         for s in catalog.standards
+        for chunk, pager in paginate(catalog.entities_by_standard.get(s.id, ()), urls.standard_url(s))
     ]
     specs += [spec(urls.page_url(page), "page.html", page=page) for page in catalog.pages]
     specs += [spec(alias, "redirect.html", target=urls.announcement_url(a)) for alias, a in catalog.redirects]
@@ -134,6 +233,50 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
         spec(urls.ROBOTS, "robots.txt"),
         # Netlify answers these with a real 301; the redirect pages serve every other host.
         spec(urls.NETLIFY_REDIRECTS, "_redirects", redirects=[(alias, urls.announcement_url(a)) for alias, a in catalog.redirects]),
+    ]
+    return specs
+
+
+def _criteria_named(announcement: Announcement) -> list[tuple[str, str]]:
+    """The (standard id, criterion number) of every finding of the announcement, each once, in order."""
+    named = (
+        (certification.standard_id, nonconformance.ref.criterion)
+        for certification in announcement.certifications
+        for nonconformance in certification.nonconformances
+    )
+    return list(dict.fromkeys(named))
+
+
+def _in_force(catalog: Catalog) -> dict[str, int]:
+    """Per standard, how many entities hold a certificate against it that is in force."""
+    return {
+        standard_id: sum(any(standing.in_force for standing in current) for _, current in pairs)
+        for standard_id, pairs in catalog.entities_by_standard.items()
+    }
+
+
+def _entity_index(catalog: Catalog, spec: Callable[..., PageSpec]) -> list[PageSpec]:
+    """The A-Z index: one page while every entity fits on one, else split by initial.
+
+    ``initials`` lists each initial with its count and the address of its entities
+    (``None`` for a section of the same page). Split, /entities/ lists the initials with
+    their counts, and each initial's entities are a list of their own at
+    ``urls.initial_url``, paginated when long. Those pages name the other initials without
+    their counts, so that a new entity changes the pages of its own initial (and the
+    index), not every page of the A-Z.
+    """
+    groups = _by_initial(catalog)
+    total = len(catalog.entities)
+    if total <= PAGE_SIZE:
+        initials = [(initial, len(entities), None) for initial, entities in groups]
+        return [spec(urls.ENTITIES, "entities.html", groups=groups, initials=initials, total=total, initial=None, pager=None)]
+    index = [(initial, len(entities), urls.initial_url(initial)) for initial, entities in groups]
+    specs = [spec(urls.ENTITIES, "entities.html", groups=[], initials=index, total=total, initial=None, pager=None)]
+    named = [(initial, None, address) for initial, _, address in index]
+    specs += [
+        spec(pager.url, "entities.html", groups=[(initial, chunk)], initials=named, total=None, initial=initial, pager=pager)
+        for initial, entities in groups
+        for chunk, pager in paginate(entities, urls.initial_url(initial))
     ]
     return specs
 
