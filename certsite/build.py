@@ -17,9 +17,9 @@ from certsite.errors import BuildError, ContentError, Diagnostic
 from certsite.load import Progress, load
 from certsite.model import Corpus
 from certsite.pages import WrittenPage, write_pages
-from certsite.publish import check_output_dir, publish, write_tree
+from certsite.publish import check_output_dir, place_tree, publish, write_tree
 from certsite.render import PageRenderer, check_paths, fixed_outputs, render_site
-from certsite.search import SearchIndex
+from certsite.search import INDEX_DIR, SearchIndex
 from certsite.urls import Addresses
 from certsite.views import page_specs
 
@@ -81,10 +81,20 @@ def check(options: BuildOptions, progress: Progress | None = None) -> CheckResul
     return CheckResult(catalog, render_site(catalog, template_dirs(options)), corpus.warnings)
 
 
-def build(options: BuildOptions, output_dir: Path, workdir: Path, with_search: bool = True, progress: Progress | None = None) -> BuildReport:
+def build(
+    options: BuildOptions,
+    output_dir: Path,
+    workdir: Path,
+    with_search: bool = True,
+    progress: Progress | None = None,
+    keep_search_index: bool = False,
+) -> BuildReport:
     """Load and catalog, then render and write every page into a staging folder that
     replaces ``output_dir`` only once all of it is there. ``workdir`` (the caller's
-    working folder) is one more folder the output may never replace."""
+    working folder) is one more folder the output may never replace.
+
+    ``keep_search_index`` (without search): the new site keeps the search index of the
+    site it replaces, for a preview that indexes again later (see ``serve``)."""
     started = time.perf_counter()
     templates = template_dirs(options)
     sources = [options.content_dir, *templates]
@@ -104,10 +114,13 @@ def build(options: BuildOptions, output_dir: Path, workdir: Path, with_search: b
         report = (lambda done: progress("writing pages", done, len(specs))) if progress else None
         written.extend(write_pages(specs, renderer, staging, cache, options.jobs, report))
         write_tree(fixed_outputs(catalog), staging)
+        previous_index = output_dir / INDEX_DIR
+        if keep_search_index and not with_search and previous_index.is_dir() and not previous_index.is_symlink():
+            place_tree(staging, PurePosixPath(INDEX_DIR), previous_index)
 
     static = tuple(folder / "static" for folder in reversed(templates))  # certsite's first, the register's over them
     index = publish(fill, static, output_dir, with_search, sources, workdir)
     cache.keep_only_pages({page.key for page in written})
-    pages = sum(1 for page in written if page.url.endswith(("/", ".html")))
-    rendered = sum(1 for page in written if page.rendered)
+    html = [page for page in written if page.url.endswith(("/", ".html"))]
+    pages, rendered = len(html), sum(page.rendered for page in html)
     return BuildReport(pages, index, time.perf_counter() - started, corpus.warnings, Addresses(catalog.site.base_url).root, rendered)

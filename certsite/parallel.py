@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -54,10 +55,17 @@ def run_in_order(
             if progress:
                 progress(done)
         return
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
+    with multiprocessing.get_context("fork").Pool(processes, initializer=_as_worker) as pool:
         done = 0
         for chunk, results in zip(chunks, pool.imap(work, chunks)):
             yield from results
             done += len(chunk)
             if progress:
                 progress(done)
+
+
+def _as_worker() -> None:
+    """A worker leaves Ctrl-C to the parent (which stops the pool) and ends quietly when
+    the pool ends it, whatever handlers it inherited (``serve`` installs its own)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -153,6 +153,23 @@ def place_file(root: Path, relative: PurePosixPath, source: Path) -> bool:
     return True
 
 
+def place_tree(root: Path, relative: PurePosixPath, source: Path) -> None:
+    """Put a copy of the folder ``source`` (its regular files) at ``relative`` under ``root``."""
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            place_file(root, relative / path.relative_to(source).as_posix(), path)
+
+
+def replace_folder(new: Path, current: Path) -> None:
+    """Put the folder ``new`` where ``current`` is, in one step where the system allows
+    (readers see the old folder or the new one), and remove the old one."""
+    if os.path.lexists(current) and _exchange(new, current):
+        shutil.rmtree(new, ignore_errors=True)  # the old folder, now under the new one's name
+        return
+    shutil.rmtree(current, ignore_errors=True)
+    os.replace(new, current)
+
+
 def _target(root: Path, relative: PurePosixPath) -> Path:
     """Where ``relative`` lands under ``root``; ``BuildError`` for a path that would leave it."""
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:

@@ -16,6 +16,7 @@ removed.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import shutil
 import signal
@@ -34,9 +35,12 @@ from typing import Callable
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from certsite import urls
 from certsite.build import BuildOptions, BuildReport, build, template_dirs
 from certsite.errors import BuildError, ContentError, format_diagnostic
 from certsite.load import Progress, source_lines
+from certsite.publish import replace_folder
+from certsite.search import INDEX_DIR
 
 RELOAD_SCRIPT_URL = "/__certsite/reload.js"
 EVENTS_URL = "/__certsite/events"
@@ -47,6 +51,12 @@ POOL_WORKERS = 16  # more than the connections a browser keeps open to one host
 STALL_SECONDS = 0.1
 POLL_SECONDS = 0.05  # how often the server looks for stalled connections
 STOP_WAIT_SECONDS = 20  # how long stopping waits for a build in progress before removing its folder anyway
+
+# On the preview's search page: the index is brought up to date after the pages (see _Indexer).
+SEARCH_LAG_NOTE = (
+    b'<p class="preview-note" role="note">Preview: search catches up with a saved change a little after the pages do '
+    b"(a few seconds on a large register).</p>"
+)
 
 RELOAD_SCRIPT = b"""// certsite serve: reload this page when the site it shows has been rebuilt.
 (function () {
@@ -70,6 +80,7 @@ class ServerState:
     changed: threading.Condition = field(default_factory=threading.Condition)
     site_root: str = "/"  # the path of base_url: a register published under a sub-path is served there too
     stopping: bool = False
+    search_lags: bool = False  # the index is updated after the pages (see _Indexer)
 
     def finished(self, errors: list[str], site_root: str | None = None) -> None:
         with self.changed:
@@ -85,21 +96,62 @@ class ServerState:
             self.changed.notify_all()
 
 
-def rebuild(options: BuildOptions, state: ServerState, with_search: bool, log: Callable[[str], None]) -> None:
-    """Build into the served folder; on failure keep it and record the errors to show."""
+def rebuild(
+    options: BuildOptions, state: ServerState, with_search: bool, log: Callable[[str], None], progress: Progress | None = None, keep_search_index: bool = False
+) -> bool:
+    """Build into the served folder; on failure keep it and record the errors to show.
+    Return whether the build passed."""
     try:
-        report: BuildReport = build(options, state.site_dir, Path.cwd(), with_search=with_search)
+        report: BuildReport = build(options, state.site_dir, Path.cwd(), with_search=with_search, progress=progress, keep_search_index=keep_search_index)
     except ContentError as error:
         errors = [format_diagnostic(d, source_lines(d.path)) for d in error.diagnostics]
         log("\n".join(errors) + f"\n{error}. Serving the error page until it is fixed.")
         state.finished([*errors, f"{error}."])
-        return
+        return False
     except BuildError as error:
         log(f"build failed: {error}")
         state.finished([f"build failed: {error}"])
-        return
-    log(f"Built {report.pages} pages in {report.seconds:.2f} s.")
+        return False
+    log(f"Built {report.pages} pages ({report.rendered} rendered, the others unchanged) in {report.seconds:.2f} s.")
     state.finished([], report.site_root)
+    return True
+
+
+class _Indexer:
+    """Brings the served site's search index up to date in the background.
+
+    A change is shown at once by a build that keeps the previous index (indexing a large
+    register takes many times longer than rendering the pages that changed). Then this
+    builds the site again with search into a folder of its own, mostly from the cache,
+    and swaps only its index into the served site. Changes saved meanwhile get one more
+    pass. The search page says that, in the preview, search catches up a little later.
+    """
+
+    def __init__(self, options: BuildOptions, state: ServerState, workdir: Path, build_lock: threading.Lock, log: Callable[[str], None]):
+        self.options, self.state, self.workdir, self.build_lock, self.log = options, state, workdir, build_lock, log
+        self.wanted = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="certsite-search-index", daemon=True)
+        self.thread.start()
+
+    def request(self) -> None:
+        self.wanted.set()
+
+    def _run(self) -> None:
+        while True:
+            self.wanted.wait()
+            if self.state.stopping:
+                return
+            self.wanted.clear()
+            indexed = self.workdir / "indexed"
+            try:
+                report = build(self.options, indexed, self.workdir)
+            except (ContentError, BuildError):
+                continue  # the preview shows the errors; the next change asks again
+            with self.build_lock:
+                if self.state.stopping or self.wanted.is_set():
+                    continue  # a newer change: index that one instead
+                replace_folder(indexed / INDEX_DIR, self.state.site_dir / INDEX_DIR)
+            self.log(f"Search index brought up to date ({report.search.pages if report.search else 0} pages).")
 
 
 def reload_tag(generation: int) -> str:
@@ -255,6 +307,8 @@ class _Handler(SimpleHTTPRequestHandler):
             target = target / "index.html"
         if target.suffix == ".html" and target.is_file():
             page = target.read_bytes().replace(b"</body>", f"{reload_tag(generation)}</body>".encode(), 1)
+            if path == urls.SEARCH and self.state.search_lags:
+                page = page.replace(b"</main>", SEARCH_LAG_NOTE + b"</main>", 1)
             return self._send(200, "text/html; charset=utf-8", page)
         if not target.exists() and (self.state.site_dir / "404.html").is_file():
             return self._send(404, "text/html; charset=utf-8", (self.state.site_dir / "404.html").read_bytes())
@@ -322,13 +376,24 @@ def serve(options: BuildOptions, port: int, with_search: bool = True, log: Calla
         raise BuildError(f"{options.content_dir} is not a folder; run certsite serve in the register's folder, or name the content with --content DIR")
     watched = (options.content_dir, *template_dirs(options))
     workdir = Path(tempfile.mkdtemp(prefix="certsite-serve-"))
+    if options.cache_dir is None:
+        options = dataclasses.replace(options, cache_dir=workdir / "cache")  # a rebuild renders only what changed
     state = ServerState(site_dir=workdir / "site")
     build_lock = threading.Lock()
+    indexer: _Indexer | None = None
 
     def on_change() -> None:
+        nonlocal indexer
         with build_lock:  # one build at a time; a burst during a build triggers one more
-            if not state.stopping:
-                rebuild(options, state, with_search, log)
+            if state.stopping:
+                return
+            if indexer is None:
+                rebuild(options, state, with_search, log, progress)  # the first build, with its index
+                if with_search:
+                    indexer = _Indexer(options, state, workdir, build_lock, log)
+                    state.search_lags = True
+            elif rebuild(options, state, False, log, keep_search_index=with_search) and with_search:
+                indexer.request()
 
     handler = type("Handler", (_Handler,), {"state": state})
     observer = Observer()
@@ -362,6 +427,8 @@ def serve(options: BuildOptions, port: int, with_search: bool = True, log: Calla
     finally:
         _ignore_signals()  # a second Ctrl-C must not interrupt the cleanup half-way
         state.stop()
+        if indexer is not None:
+            indexer.request()  # wakes it to see that the server stops
         watcher.cancel()
         if observer.is_alive():
             observer.stop()
