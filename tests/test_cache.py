@@ -1,0 +1,146 @@
+"""The build on all cores and its cache: a register owner gets the same site, faster.
+
+Every build here is compared with a cold build in one process, without a cache, of the
+same content and date: the site a register owner would get from certsite without any
+of this machinery, byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from certsite.build import BuildOptions, BuildReport, build
+from conftest import PROJECT
+from generated import write_generated_register
+
+AS_OF = date(2026, 11, 24)
+ANNOUNCEMENTS = 300
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    """A generated register of 300 announcements with real-length bodies."""
+    return write_generated_register(tmp_path_factory.mktemp("generated") / "content", ANNOUNCEMENTS)
+
+
+def site_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def cold_build(content: Path, out: Path, **options) -> dict[str, bytes]:
+    """One process, no cache: the reference."""
+    build(BuildOptions(content, options.pop("as_of", AS_OF), jobs=1, **options), out, out.parent, with_search=False)
+    return site_bytes(out)
+
+
+def cached_build(content: Path, out: Path, cache: Path, **options) -> BuildReport:
+    return build(BuildOptions(content, options.pop("as_of", AS_OF), jobs=2, cache_dir=cache, **options), out, out.parent, with_search=False)
+
+
+def differences(one: dict[str, bytes], other: dict[str, bytes]) -> list[str]:
+    return sorted(path for path in one.keys() | other.keys() if one.get(path) != other.get(path))
+
+
+def test_two_processes_and_the_cache_write_the_bytes_of_one_process_without_it(generated, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(generated, content)
+    reference = cold_build(content, tmp_path / "reference" / "site")
+    cache = tmp_path / "cache"
+
+    first = cached_build(content, tmp_path / "site", cache)
+    assert differences(site_bytes(tmp_path / "site"), reference) == []
+    assert first.rendered == first.pages  # nothing to reuse yet
+
+    again = cached_build(content, tmp_path / "site", cache)
+    assert differences(site_bytes(tmp_path / "site"), reference) == []
+    assert again.rendered == 0  # every page came from the cache
+
+    # An editor changes one announcement's title: its pages are rendered, the rest reused.
+    announcement = sorted((content / "certifications").glob("*.md"))[40]
+    text = announcement.read_text("utf-8")
+    old_title = next(line for line in text.splitlines() if line.startswith("title:"))
+    announcement.write_text(text.replace(old_title, "title: A corrected title for this announcement", 1), encoding="utf-8")
+    edited = cached_build(content, tmp_path / "site", cache)
+    expected = cold_build(content, tmp_path / "reference-edited" / "site")
+    assert differences(site_bytes(tmp_path / "site"), expected) == []
+    assert differences(expected, reference)  # the edit shows
+    assert 0 < edited.rendered < edited.pages // 4
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, f"{old!r} is not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_the_cache_never_serves_a_page_whose_template_criterion_profile_or_date_changed(generated, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(generated, content)
+    cache = tmp_path / "cache"
+    cached_build(content, tmp_path / "site", cache)
+
+    def same_as_cold(label: str, **options) -> None:
+        report = cached_build(content, tmp_path / "site", cache, **options)
+        reference = cold_build(content, tmp_path / f"reference-{label}" / "site", **options)
+        assert differences(site_bytes(tmp_path / "site"), reference) == [], f"stale pages after: {label}"
+        assert report.rendered > 0, label
+
+    # The register's own template, beside the content folder, replacing certsite's.
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    shutil.copy(PROJECT / "certsite" / "templates" / "base.html", templates / "base.html")
+    edit(templates / "base.html", "<footer class=\"site-footer\">", "<footer class=\"site-footer\"><p>Edited footer</p>")
+    same_as_cold("a template")
+
+    standard = next((content / "standards").glob("*.yaml"))
+    criterion_title = next(line for line in standard.read_text("utf-8").splitlines() if line.startswith("        title:"))
+    edit(standard, criterion_title, "        title: A criterion renamed by its standard")
+    same_as_cold("a criterion title")
+
+    profile = next((content / "entities").glob("*.yaml"))
+    name_line = next(line for line in profile.read_text("utf-8").splitlines() if line.startswith("name:"))
+    edit(profile, name_line, "name: A company that renamed itself")
+    same_as_cold("an entity profile")
+
+    same_as_cold("the build date", as_of=date(2027, 3, 1))
+
+
+KILLED_BUILD = """
+import os, signal, sys
+import certsite.cache as cache
+real_store = cache.Cache.store_page
+stored = []
+def store_then_die(self, key, written):
+    real_store(self, key, written)
+    stored.append(key)
+    if len(stored) == int(sys.argv[1]):
+        os.killpg(os.getpgid(0), signal.SIGKILL)  # the build and its workers, halfway
+cache.Cache.store_page = store_then_die
+from certsite.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="kills a process group")
+def test_a_build_killed_halfway_leaves_a_cache_the_next_build_can_trust(generated, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(generated, content)
+    cache = tmp_path / "cache"
+    command = [sys.executable, "-c", KILLED_BUILD, "150", "build", "--content", str(content), "--output", str(tmp_path / "site"),
+               "--as-of", AS_OF.isoformat(), "--no-search", "--cache", str(cache), "--jobs", "2"]
+    killed = subprocess.run(command, cwd=tmp_path, capture_output=True, start_new_session=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL
+    assert any((cache / "v1" / "pages").rglob("*")), "the build was killed before it cached anything"
+    assert not (tmp_path / "site").exists()  # nothing was published
+
+    report = cached_build(content, tmp_path / "site", cache)
+    assert differences(site_bytes(tmp_path / "site"), cold_build(content, tmp_path / "reference" / "site")) == []
+    assert report.rendered < report.pages  # what the killed build cached was used
