@@ -288,6 +288,19 @@ def test_netlify_installs_certsite_as_a_package_not_from_the_checkout():
         assert installs and not any("-e" in words or "--editable" in words for words in installs), command
 
 
+def test_netlify_keeps_the_build_cache_that_the_build_command_uses_between_builds():
+    """The build runs in the repository's root with content/ there, so its cache is
+    .certsite-cache/ there; that is the folder Netlify is told to keep."""
+    from certsite.cache import DEFAULT_FOLDER
+
+    for toml in (NETLIFY, tomllib.loads((PROJECT / "certsite" / "starter_register" / "netlify.toml").read_text("utf-8"))):
+        plugin = next(p for p in toml["plugins"] if p["package"] == "netlify-plugin-cache")
+        assert plugin["inputs"]["paths"] == [DEFAULT_FOLDER]
+        assert "--no-cache" not in toml["build"]["command"] and "--cache" not in toml["build"]["command"]
+    assert f"{DEFAULT_FOLDER}/" in (PROJECT / ".gitignore").read_text("utf-8").split()
+    assert f"{DEFAULT_FOLDER}/" in (PROJECT / "certsite" / "starter_register" / "gitignore").read_text("utf-8").split()
+
+
 def test_404_page_and_redirects_come_from_the_build_not_from_netlify_toml(asi_site):
     assert (asi_site.root / "404.html").is_file()  # Netlify serves it for unknown addresses
     assert (asi_site.root / "_redirects").is_file()  # aliases: -> "old new 301" lines
