@@ -334,7 +334,14 @@ class _FirstParagraph(HTMLParser):
         'R&D and *'
         """
         parser = cls()
-        parser.feed(html_text)
+        # Up to each "</p>" in turn, stopping once the first top-level paragraph has
+        # ended: it is almost always the first block, and a body is many blocks long.
+        start = 0
+        while not parser.done and start < len(html_text):
+            end = html_text.find("</p>", start)
+            end = len(html_text) if end < 0 else end + len("</p>")
+            parser.feed(html_text[start:end])
+            start = end
         parser.close()
         return " ".join("".join(parser.parts).split())
 
