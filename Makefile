@@ -39,8 +39,11 @@ check-site: build
 check-package: install
 	.ci/check-package
 
+# Build generated registers of 1,000, 10,000 and 30,000 announcements as a user would (cold,
+# unchanged and one-edit rebuilds, without and with search, serve's edit-to-browser time, and
+# Hugo when installed) and print the figures; options in BENCH, e.g. make bench BENCH=--quick.
 bench: install
-	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench.py $(BENCH)
 
 clean:
 	rm -rf $(VENV) site .site-staging-* .site-previous-* *.egg-info
