@@ -97,6 +97,15 @@ def page_url(page: Page) -> str:
     return f"/{page.slug}/"
 
 
+def sitemap_part_url(number: int) -> str:
+    """One part of a sitemap too long for one file; /sitemap.xml is then the index of the parts.
+
+    >>> sitemap_part_url(2)
+    '/sitemap-2.xml'
+    """
+    return f"/sitemap-{number}.xml"
+
+
 def output_path(url: str) -> PurePosixPath:
     """The file under the output root that serves ``url``.
 

@@ -27,6 +27,10 @@ ARCHIVE_LATEST = 50
 # any page may weigh, whatever the size of the register.
 PAGE_SIZE = 100
 
+# The sitemap protocol's limit of addresses in one file (sitemaps.org): past it,
+# /sitemap.xml becomes an index of sitemaps that hold this many each.
+SITEMAP_SIZE = 50_000
+
 T = TypeVar("T")
 
 
@@ -229,12 +233,24 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
     html_urls = [s.url for s in specs if s.template not in ("404.html", "redirect.html")]
     specs += [
         spec(urls.FEED, "feed.xml", entries=catalog.announcements[:FEED_SIZE]),
-        spec(urls.SITEMAP, "sitemap.xml", page_urls=html_urls),
+        *_sitemaps(html_urls, spec),
         spec(urls.ROBOTS, "robots.txt"),
         # Netlify answers these with a real 301; the redirect pages serve every other host.
         spec(urls.NETLIFY_REDIRECTS, "_redirects", redirects=[(alias, urls.announcement_url(a)) for alias, a in catalog.redirects]),
     ]
     return specs
+
+
+def _sitemaps(page_urls: list[str], spec: Callable[..., PageSpec]) -> list[PageSpec]:
+    """The sitemap: one file while the site fits in one, else an index and its parts."""
+    if len(page_urls) <= SITEMAP_SIZE:
+        return [spec(urls.SITEMAP, "sitemap.xml", page_urls=page_urls)]
+    parts = [page_urls[start : start + SITEMAP_SIZE] for start in range(0, len(page_urls), SITEMAP_SIZE)]
+    part_urls = [urls.sitemap_part_url(number) for number in range(1, len(parts) + 1)]
+    return [
+        spec(urls.SITEMAP, "sitemap-index.xml", sitemap_urls=part_urls),
+        *(spec(part_url, "sitemap.xml", page_urls=part) for part_url, part in zip(part_urls, parts)),
+    ]
 
 
 def _criteria_named(announcement: Announcement) -> list[tuple[str, str]]:

@@ -18,13 +18,14 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from certsite import urls
+from certsite import urls, views
+from certsite.build import BuildOptions, check
 from certsite.cli import main
 from certsite.schema import SLUG_PATTERN
 from generated_register import AS_OF, write_register
@@ -52,6 +53,7 @@ class Announced:
 
 @dataclass
 class Register:
+    content: Path
     www: Path  # the web root; the site lies in www/register/
     announced: list[Announced]
     pages_seen: dict[str, BeautifulSoup] = field(default_factory=dict)
@@ -90,7 +92,7 @@ def register(tmp_path_factory) -> Register:
     assert main(["build", "--content", str(content), "--output", str(www / "register"), "--as-of", AS_OF, "--no-search"]) == 0
     announced = read_announcements(content)
     assert len(announced) == 417  # 420 files, 3 embargoed
-    return Register(www, announced)
+    return Register(content, www, announced)
 
 
 def href(site_path: str) -> str:
@@ -215,6 +217,25 @@ def test_every_page_of_every_list_is_in_the_sitemap_and_reached_by_a_link(regist
         reached.update(register.follow(first))
     assert {href(page) for page in list_pages} <= reached
     assert {f"https://example.org{page}" for page in reached} <= locations
+
+
+def test_a_sitemap_too_long_for_one_file_becomes_an_index_of_its_parts(register, monkeypatch):
+    """The sitemap protocol allows 50,000 addresses in one file: a register with more pages
+    than that publishes /sitemap.xml as an index of parts. Here a part holds 200."""
+    whole = [loc.text for loc in ET.parse(register.www / "register/sitemap.xml").getroot().iter(SITEMAP)]
+    assert len(whole) > 600
+    monkeypatch.setattr(views, "SITEMAP_SIZE", 200)
+    outputs = check(BuildOptions(register.content, date.fromisoformat(AS_OF))).outputs
+    index = ET.fromstring(outputs[PurePosixPath("sitemap.xml")])
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    parts = [loc.text for loc in index.iter(SITEMAP)]
+    assert parts == [f"https://example.org/register/sitemap-{number}.xml" for number in range(1, -(-len(whole) // 200) + 1)]
+    listed = []
+    for part in parts:
+        locations = [loc.text for loc in ET.fromstring(outputs[PurePosixPath(part.rpartition("/")[2])]).iter(SITEMAP)]
+        assert 0 < len(locations) <= 200
+        listed += locations
+    assert listed == whole
 
 
 def test_pagination_addresses_are_none_an_entity_could_take():
