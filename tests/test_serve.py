@@ -20,6 +20,7 @@ import pytest
 
 from browser import chromium_browser
 from conftest import PROJECT, SITE_YAML, announcement
+from generated import published_with_findings, write_generated_register
 
 FILE = "certifications/2024-01-10-acme-metals.md"
 
@@ -52,9 +53,10 @@ def serve_process(content):
     """Starts `certsite serve` as its own process on a free port; whatever a test leaves running is killed."""
     started: list[subprocess.Popen[str]] = []
 
-    def start() -> Served:
+    def start(root: Path | None = None, as_of: str = "2024-06-01", search: bool = False) -> Served:
+        options = [] if search else ["--no-search"]
         process = subprocess.Popen(
-            [sys.executable, "-m", "certsite", "serve", "--content", str(content.root), "--port", "0", "--no-search", "--as-of", "2024-06-01"],
+            [sys.executable, "-m", "certsite", "serve", "--content", str(root or content.root), "--port", "0", *options, "--as-of", as_of],
             cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         started.append(process)
@@ -237,3 +239,40 @@ def test_open_event_streams_and_silent_clients_do_not_starve_other_requests(serv
         connection.close()
     rest = served.stop(signal.SIGTERM)
     assert served.process.returncode == 0 and "Traceback" not in rest and not served.workdir.exists()
+
+
+def test_a_saved_announcement_shows_on_every_page_that_lists_it_and_search_catches_up(serve_process, tmp_path):
+    """An editor of a register of 300 announcements saves a new title: the open page shows
+    it, so do its entity page and a criterion page listing its finding; only the pages
+    that show the announcement are rendered again, and search finds the new title soon after."""
+    content = tmp_path / "generated"
+    write_generated_register(content, 300)
+    file = published_with_findings(content, "2026-11-24")
+    slug = file.stem
+    served = serve_process(content, as_of="2026-11-24", search=True)
+    with chromium_browser() as browser:
+        page = browser.new_page()
+        page.goto(f"{served.address}/certifications/{slug}/")
+        entity_href = page.locator("dl.facts a[href*='/entities/']").first.get_attribute("href")
+        criterion_href = page.locator("table.findings a[href*='/criteria/']").first.get_attribute("href")
+        text = file.read_text("utf-8")
+        old_title = next(line for line in text.splitlines() if line.startswith("title:"))
+        file.write_text(text.replace(old_title, "title: Zanzibarite Smelting renamed its certified site", 1), encoding="utf-8")
+        try:
+            wait_for_text(page, "h1", "Zanzibarite Smelting renamed its certified site", timeout=30000)
+        except Exception:
+            pytest.fail("the open page never showed the new title:\n" + "".join(served.output))
+        for address in (entity_href, criterion_href):
+            page.goto(f"{served.address}{address}")
+            assert "Zanzibarite Smelting renamed its certified site" in page.locator("main").inner_text(), address
+        log = "".join(served.output)
+        rebuilt = re.findall(r"Built (\d+) pages \((\d+) rendered", log)
+        assert rebuilt and int(rebuilt[-1][1]) < int(rebuilt[-1][0]) // 4, log  # only what shows the announcement
+        page.goto(f"{served.address}/search/?q=Zanzibarite")
+        assert "search catches up" in page.locator("main").inner_text()
+        deadline = time.monotonic() + 120
+        while "Zanzibarite" not in page.locator("#search-results").inner_text():
+            assert time.monotonic() < deadline, "search never caught up with the edit:\n" + "".join(served.output)
+            time.sleep(1)
+            page.reload()
+    served.stop()

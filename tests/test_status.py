@@ -150,12 +150,17 @@ def test_the_entity_index_gives_each_companys_current_status(site):
 def test_a_criterion_page_tells_open_findings_from_history(site):
     page = site.soup("/criteria/test-ps/5.1/")
     table = rows(page.find("table", class_="findings"))
-    assert [(row[0], row[1], row[4], row[5].split(" ,")[0].split(" by")[0]) for row in table] == [
+    assert [(row[0], row[1].rsplit(", ", 1)[-1], row[4], row[5].split(" ,")[0].split(" by")[0]) for row in table] == [
         ("Vestera Metall A/S", "1 April 2025", "Open", "Certified"),
         ("Pelican Extrusions SA", "1 September 2024", "History: not recorded as closed before the certificate expired", "Expired"),
         ("Vesterå Metall AS", "1 February 2021", "History: not recorded as closed before the certificate was superseded", "Superseded"),
     ]
     assert "1 is open as of 1 June 2026" in page.find("main").get_text(" ", strip=True)
+    # Each finding names its announcement by title, linking to it.
+    for row in page.find("table", class_="findings").select("tbody tr"):
+        link = row.find("td").find("a")
+        announcement = site.soup(link["href"].split("#")[0])
+        assert link.get_text(strip=True) == announcement.find("h1").get_text(strip=True)
 
 
 @pytest.mark.parametrize(
