@@ -100,7 +100,7 @@ class Cache:
 
     def store_page(self, key: str, written: Path) -> None:
         """Keep the page just written at ``written`` under ``key`` (a hard link when possible)."""
-        if self.root is None:
+        if self.root is None or not key:
             return
         folder = self.root / "pages" / key[:2]
         temporary = folder / f"{_TEMPORARY}{secrets.token_hex(8)}"

@@ -68,9 +68,9 @@ def _write_share(indexes: Sequence[int]) -> list[WrittenPage]:
     written = []
     for index in indexes:
         spec = job.specs[index]
-        key = job.renderer.key(spec)
+        key = job.renderer.key(spec) if job.cache.enabled else ""  # without a cache, no page is looked up
         path = urls.output_path(spec.url)
-        cached = job.cache.page_file(key)
+        cached = job.cache.page_file(key) if key else None
         if cached is not None and place_file(job.root, path, cached):
             searchable = path.suffix == ".html" and SEARCHABLE_MARK in cached.read_bytes()
             written.append(WrittenPage(spec.url, key, searchable, False, None))
