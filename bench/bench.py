@@ -298,15 +298,21 @@ class Register:
     def stem(self) -> str:
         return self.edited.stem
 
+    @property
+    def token(self) -> str:
+        """A made-up word for revision k (letters only: Pagefind splits words at digits)."""
+        return "zqrev" + "".join("abcdefghij"[int(d)] for d in str(self.revisions))
+
     def change_title(self, file: Path | None = None) -> str:
-        """Append " (revised k)" to the edited announcement's title (in ``file``, a copy, if given); returns that suffix."""
+        """Append " (revised k, <token>)" to the edited announcement's title (in ``file``, a copy, if
+        given); returns that suffix. The token is a word found nowhere else, for the search."""
         self.revisions += 1
-        suffix = f"(revised {self.revisions})"
+        suffix = f"(revised {self.revisions}, {self.token})"
         for target in [file] if file else [self.edited]:
             text = target.read_text("utf-8")
             match = re.search(r"^title: (.*)$", text, re.MULTILINE)
             old = json.loads(match.group(1)) if match.group(1).startswith('"') else match.group(1).strip("'")
-            new = re.sub(r" \(revised \d+\)$", "", old) + " " + suffix
+            new = re.sub(r" \(revised \d+, [a-z]+\)$", "", old) + " " + suffix
             target.write_text(text[:match.start()] + "title: " + json.dumps(new, ensure_ascii=False) + text[match.end():], encoding="utf-8")
         return suffix
 
@@ -456,6 +462,21 @@ class FirstSearch:
     files: int
     page_bytes: int  # everything the search page loaded, the page itself included
     results: str
+    kinds: dict[str, tuple[int, int]]  # kind of file -> (files, bytes)
+
+    def breakdown(self) -> str:
+        return ", ".join(f"{kind} {size / 1024:,.0f} KB" + (f" ({count})" if count > 1 else "") for kind, (count, size) in self.kinds.items())
+
+
+SEARCH_FILE_KINDS = (  # (kind, how its address ends or what it holds), first match wins
+    ("index chunks", ".pf_index"), ("fragments", ".pf_fragment"), ("filters", ".pf_filter"), ("meta", ".pf_meta"),
+    ("WebAssembly", "wasm"), ("entry", ".json"), ("scripts", ".js"), ("other", ""),
+)
+
+
+def kind_of(url: str) -> str:
+    path = urlsplit(url).path
+    return next(kind for kind, mark in SEARCH_FILE_KINDS if (mark in path.rsplit("/", 1)[-1] if mark == "wasm" else path.endswith(mark)))
 
 
 def first_search(browser: Browser, site: Path, query: str) -> FirstSearch:
@@ -482,7 +503,12 @@ def first_search(browser: Browser, site: Path, query: str) -> FirstSearch:
         page.wait_for_load_state("networkidle")
         context.close()
     search = {url: size for url, size in sizes.items() if "/pagefind/" in url or url.endswith("/search.js")}
-    return FirstSearch(sum(search.values()), len(search), sum(sizes.values()), results)
+    kinds: dict[str, tuple[int, int]] = {}
+    for kind, _ in SEARCH_FILE_KINDS:
+        chosen = [size for url, size in search.items() if kind_of(url) == kind]
+        if chosen:
+            kinds[kind] = (len(chosen), sum(chosen))
+    return FirstSearch(sum(search.values()), len(search), sum(sizes.values()), results, kinds)
 
 
 # --------------------------------------------------------------------------------------
@@ -494,6 +520,7 @@ class ServeEdit:
     event: float | None
     page: float | None
     browser: float | None
+    search: float | None = None  # until the site's search finds the new title (serve with search)
 
 
 @dataclass
@@ -615,7 +642,9 @@ def measure_serve(certsite: Certsite, register: Register, cache: Path, search: b
                     pass
             poller.join(timeout)
             waiter.join(max(1.0, timeout - (time.perf_counter() - edit_started)))
-            result.edits.append(ServeEdit(times.get("event"), times.get("page"), times.get("browser")))
+            if search and browser is not None:
+                times["search"] = search_finds(browser, f"{address}{root}", register.token, register.stem, edit_started, timeout, process)
+            result.edits.append(ServeEdit(times.get("event"), times.get("page"), times.get("browser"), times.get("search")))
             if not times:
                 result.failure = f"the edit did not show within {timeout:.0f} s; the server's output ends:\n{log_tail(log)}"
                 break
@@ -628,6 +657,24 @@ def measure_serve(certsite: Certsite, register: Register, cache: Path, search: b
     finally:
         stop_process(process)
     return result
+
+
+def search_finds(browser: Browser, site: str, word: str, stem: str, started: float, timeout: float, process: subprocess.Popen) -> float | None:
+    """Seconds from ``started`` until the site's search page, loaded afresh, lists the announcement for ``word``."""
+    while time.perf_counter() - started < timeout and process.poll() is None:
+        context = browser.browser.new_context()  # nothing cached from the last try
+        try:
+            page = context.new_page()
+            page.goto(f"{site}search/?q={quote(word)}", wait_until="load")
+            page.wait_for_function("() => { const c = document.getElementById('search-count'); return c && c.textContent.length > 0; }", timeout=30_000)
+            if f"/certifications/{stem}/" in page.content():
+                return time.perf_counter() - started
+        except Exception:  # noqa: BLE001 - the page was reloading, or the search failed: try again
+            pass
+        finally:
+            context.close()
+        time.sleep(1.0)
+    return None
 
 
 def measure_hugo_server(hugo: Path, hugo_dir: Path, register: Register, timeout: float) -> float | None:
@@ -771,6 +818,7 @@ def measure_size(args: argparse.Namespace, certsite: Certsite, hugo: Path | None
         s = figures.search
         say(f"a first search for '{register.query}' downloads {s.search_bytes / 1024:,.0f} KB in {s.files} files (Pagefind and search.js; "
             f"{s.page_bytes / 1024:,.0f} KB with the page itself), in Chromium; the page says: {s.results or '?'}")
+        say(f"   of which {s.breakdown()}")
     elif figures.search_note:
         say(f"first search: {figures.search_note}")
 
@@ -802,12 +850,20 @@ def ratio(certsite_runs: list[Run], other_walls: list[float]) -> str:
     return text + (f" (runs: {', '.join(f'{r:.2f}' for r in each)})" if len(each) > 1 else "")
 
 
+def cpu_ratio(certsite_runs: list[Run], other_cpu: list[float]) -> str:
+    mine = [r.cpu for r in certsite_runs if r.ok]
+    return f"{statistics.median(mine) / statistics.median(other_cpu):.2f}×" if mine and other_cpu else "–"
+
+
 def print_ratios(figures: SizeFigures) -> None:
-    hugo_walls = [r.wall for r in figures.hugo if r.ok]
-    say(f"certsite / Hugo {figures.hugo_version}, cold without search: {ratio(figures.builds.get('cold, no search', []), hugo_walls)}")
-    both = [h.wall + p.wall for h, p in figures.hugo_pagefind if h.ok and p.ok]
+    """Wall-clock ratios of runs made one after the other; CPU ratios too, which other work on a shared machine moves less."""
+    hugo_runs = [r for r in figures.hugo if r.ok]
+    cold = figures.builds.get("cold, no search", [])
+    say(f"certsite / Hugo {figures.hugo_version}, cold without search: wall {ratio(cold, [r.wall for r in hugo_runs])}; CPU {cpu_ratio(cold, [r.cpu for r in hugo_runs])}")
+    both = [(h.wall + p.wall, h.cpu + p.cpu) for h, p in figures.hugo_pagefind if h.ok and p.ok]
     if both:
-        say(f"certsite / (Hugo + Pagefind), cold with search: {ratio(figures.builds.get('cold, with search', []), both)}")
+        cold = figures.builds.get("cold, with search", [])
+        say(f"certsite / (Hugo + Pagefind), cold with search: wall {ratio(cold, [w for w, _ in both])}; CPU {cpu_ratio(cold, [c for _, c in both])}")
 
 
 def print_serve(result: ServeResult) -> None:
@@ -817,7 +873,8 @@ def print_serve(result: ServeResult) -> None:
         return
     for number, edit in enumerate(result.edits, 1):
         say(f"serve ({mode}): started in {seconds(result.startup)} s; edit {number} -> live-reload event {seconds(edit.event)} s, "
-            f"page serves the new title {seconds(edit.page)} s, Chromium shows it {seconds(edit.browser)} s")
+            f"page serves the new title {seconds(edit.page)} s, Chromium shows it {seconds(edit.browser)} s"
+            + (f", the search finds it {seconds(edit.search)} s" if result.search else ""))
 
 
 # --------------------------------------------------------------------------------------
@@ -855,7 +912,8 @@ def summary_table(all_figures: list[SizeFigures]) -> str:
                 def median_of(values: list[float | None]) -> str:
                     known = [v for v in values if v is not None]
                     return seconds(statistics.median(known)) if known else "–"
-                return " / ".join(median_of([getattr(e, key) for e in shown]) + " s" for key in ("event", "page", "browser"))
+                keys = ("event", "page", "browser", "search") if search else ("event", "page", "browser")
+                return " / ".join(median_of([getattr(e, key) for e in shown]) + " s" for key in keys)
             return "not shown (see above)"
         return "–"
 
@@ -895,7 +953,7 @@ def summary_table(all_figures: list[SizeFigures]) -> str:
         ("search index on disk", lambda f: f"{mb(f.index[0])} MB" if f.index else "–"),
         ("a first search downloads", first),
         ("serve --no-search, edit → event / page / Chromium (median)", lambda f: serve(f, False)),
-        ("serve with search, edit → event / page / Chromium (median)", lambda f: serve(f, True)),
+        ("serve with search, edit → event / page / Chromium / search finds it (median)", lambda f: serve(f, True)),
         ("Hugo cold build, one feed", hugo),
         ("Hugo + Pagefind over its output", hugo_search),
         ("Hugo server, edit → page", lambda f: f"{seconds(f.hugo_server)} s" if f.hugo_server else "–"),

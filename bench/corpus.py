@@ -254,7 +254,7 @@ class Entity:
     profile: bool
     website: str | None
     renamed_to: str | None = None  # a later name used by its newer announcements
-    announcements: list["Announcement"] = field(default_factory=list)
+    announcements: list[Announcement] = field(default_factory=list)
 
 
 @dataclass
@@ -411,13 +411,13 @@ class Numbers:
 
 
 def certification(rng: random.Random, entity: Entity, standard: str, day: date, status: str, numbers: Numbers) -> Certification:
-    phrase, editions = STANDARD_PHRASES[standard]
+    _, editions = STANDARD_PHRASES[standard]
     # Announcements before the standard's current version give no edition (the register files them under it).
     edition = None if day < CURRENT_VERSIONS_FROM else editions[0] if day < date(2023, 6, 1) else rng.choice(editions)
     major: list[str] = []
     if status == "provisional":
         major = [CRITERIA[standard][rng.randrange(len(CRITERIA[standard]))][0] + clause_list(rng)]
-    minor = draw_findings(rng, standard, 12) if status in ("certified", "provisional") else []
+    minor = draw_findings(rng, standard, 12 - len(major)) if status in ("certified", "provisional") else []  # 0 to 12 in all
     minor = [ref for ref in minor if criterion_of(ref) not in {criterion_of(m) for m in major}]
     valid_from = valid_until = None
     if rng.random() < 0.25:
@@ -743,7 +743,7 @@ class Writer:
         e = self.e
         return [
             self.pick(
-                f"The certification programme was developed through a multi-stakeholder consultation and is the only comprehensive voluntary sustainability standard initiative for the aluminium value chain. More about it is on the [ASI website](https://aluminium-stewardship.example/certification/).",
+                "The certification programme was developed through a multi-stakeholder consultation and is the only comprehensive voluntary sustainability standard initiative for the aluminium value chain. More about it is on the [ASI website](https://aluminium-stewardship.example/certification/).",
                 f"ASI certification is voluntary, but members in the production and transformation category must certify at least one facility against the Performance Standard within two years of joining. {e.latin_name} joined ASI in {self.rng.randrange(2015, 2024)}.",
             ),
             self.pick(
