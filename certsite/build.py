@@ -88,20 +88,22 @@ def build(
     with_search: bool = True,
     progress: Progress | None = None,
     keep_search_index: bool = False,
+    cache: Cache | None = None,
 ) -> BuildReport:
     """Load and catalog, then render and write every page into a staging folder that
     replaces ``output_dir`` only once all of it is there. ``workdir`` (the caller's
     working folder) is one more folder the output may never replace.
 
     ``keep_search_index`` (without search): the new site keeps the search index of the
-    site it replaces, for a preview that indexes again later (see ``serve``)."""
+    site it replaces, for a preview that indexes again later (see ``serve``). ``cache``
+    is one kept between builds by the caller (default: ``options.cache_dir``'s)."""
     started = time.perf_counter()
     templates = template_dirs(options)
     sources = [options.content_dir, *templates]
     if options.cache_dir is not None:
         sources.append(options.cache_dir)
     check_output_dir(output_dir, sources, workdir)  # before the work, not only after it
-    cache = Cache(options.cache_dir)
+    cache = cache or Cache(options.cache_dir)
     catalog, corpus = _catalog(options, cache, progress)
     specs = page_specs(catalog)
     check_paths(specs)

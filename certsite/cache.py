@@ -59,8 +59,11 @@ class _RestrictedUnpickler(pickle.Unpickler):
 class Cache:
     """One cache folder; ``Cache(None)`` is a cache that never hits and never writes."""
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, records_in_memory: bool = False) -> None:
         self.enabled = folder is not None
+        # A long-running process (the preview) keeps the records it read or stored in
+        # memory, rather than reading and writing the whole file on every change.
+        self._memory: dict[str, dict[bytes, Any]] | None = {} if records_in_memory else None
         # Made when first written to, so that a build that fails writes nothing at all.
         self.root = folder / LAYOUT if folder is not None else None
         if self.root is not None and self.root.is_dir():
@@ -72,15 +75,23 @@ class Cache:
         """The entries stored under ``name``; empty when absent, unreadable or from another version."""
         if self.root is None:
             return {}
+        if self._memory is not None and name in self._memory:
+            return self._memory[name]
         try:
             with open(self.root / f"{name}.pickle", "rb") as handle:
                 value = _RestrictedUnpickler(io.BufferedReader(handle)).load()
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError, IndexError, ImportError, MemoryError):
-            return {}
-        return value if isinstance(value, dict) else {}
+            value = {}
+        value = value if isinstance(value, dict) else {}
+        if self._memory is not None:
+            self._memory[name] = value
+        return value
 
     def store_records(self, name: str, entries: dict[bytes, Any]) -> None:
         if self.root is None:
+            return
+        if self._memory is not None:
+            self._memory[name] = entries
             return
         data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
         try:

@@ -37,6 +37,7 @@ from watchdog.observers import Observer
 
 from certsite import urls
 from certsite.build import BuildOptions, BuildReport, build, template_dirs
+from certsite.cache import Cache
 from certsite.errors import BuildError, ContentError, format_diagnostic
 from certsite.load import Progress, source_lines
 from certsite.publish import replace_folder
@@ -81,6 +82,7 @@ class ServerState:
     site_root: str = "/"  # the path of base_url: a register published under a sub-path is served there too
     stopping: bool = False
     search_lags: bool = False  # the index is updated after the pages (see _Indexer)
+    cache: Cache | None = None  # kept across rebuilds, its parsed announcements in memory
 
     def finished(self, errors: list[str], site_root: str | None = None) -> None:
         with self.changed:
@@ -102,7 +104,9 @@ def rebuild(
     """Build into the served folder; on failure keep it and record the errors to show.
     Return whether the build passed."""
     try:
-        report: BuildReport = build(options, state.site_dir, Path.cwd(), with_search=with_search, progress=progress, keep_search_index=keep_search_index)
+        report: BuildReport = build(
+            options, state.site_dir, Path.cwd(), with_search=with_search, progress=progress, keep_search_index=keep_search_index, cache=state.cache
+        )
     except ContentError as error:
         errors = [format_diagnostic(d, source_lines(d.path)) for d in error.diagnostics]
         log("\n".join(errors) + f"\n{error}. Serving the error page until it is fixed.")
@@ -378,7 +382,7 @@ def serve(options: BuildOptions, port: int, with_search: bool = True, log: Calla
     workdir = Path(tempfile.mkdtemp(prefix="certsite-serve-"))
     if options.cache_dir is None:
         options = dataclasses.replace(options, cache_dir=workdir / "cache")  # a rebuild renders only what changed
-    state = ServerState(site_dir=workdir / "site")
+    state = ServerState(site_dir=workdir / "site", cache=Cache(options.cache_dir, records_in_memory=True))
     build_lock = threading.Lock()
     indexer: _Indexer | None = None
 
