@@ -108,8 +108,9 @@ def build(
     specs = page_specs(catalog)
     check_paths(specs)
     renderer = PageRenderer(templates, catalog.site)  # before the workers fork: they share its compiled templates
-    for announcement in catalog.announcements:
-        renderer.digests.remember_announcement(announcement, corpus.announcement_digests[announcement.source])
+    if cache.enabled:
+        renderer.remember_catalog(catalog, corpus.announcement_digests, options.include_drafts)
+        renderer.templates_key()  # once, before the workers fork
     written: list[WrittenPage] = []
 
     def fill(staging: Path) -> None:

@@ -187,6 +187,10 @@ class Finding:
 
 @record
 class EntityPage:
+    """One company's page: made from its published announcements, its profile, the
+    standards, the build date and the draft flag alone, as are its standings (the page
+    cache derives their digests from those; see ``render.PageRenderer.remember_catalog``)."""
+
     slug: str
     name: str
     aliases: tuple[str, ...]  # the profile's other names, then every other name announced

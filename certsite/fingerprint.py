@@ -71,13 +71,15 @@ class Digests:
         """Take ``digest`` (of the announcement's file, the standards and the code) as the
         announcement's, and derive from it those of the parts pages show on their own:
         its certifications and their findings."""
+        # The parts' digests are the announcement's joined with their fixed-length
+        # positions: as distinct as digests, without hashing again.
         self.remember(announcement, digest)
         for position, certification in enumerate(announcement.certifications):
-            part = digest_bytes(digest, b"certification", position.to_bytes(4, "little"))
+            part = digest + b"c" + position.to_bytes(4, "little")
             self.remember(certification, part)
-            self.remember(certification.nonconformances, digest_bytes(part, b"nonconformances"))
+            self.remember(certification.nonconformances, part + b"n")
             for index, nonconformance in enumerate(certification.nonconformances):
-                self.remember(nonconformance, digest_bytes(part, index.to_bytes(4, "little")))
+                self.remember(nonconformance, part + b"f" + index.to_bytes(4, "little"))
 
     def of(self, value: object) -> bytes:
         known = self._known.get(id(value))

@@ -16,7 +16,6 @@ from pathlib import Path, PurePosixPath
 
 import jinja2
 from babel.dates import format_date
-from jinja2 import meta
 
 from certsite import urls
 from certsite.catalog import Catalog
@@ -167,10 +166,36 @@ class PageRenderer:
     def __init__(self, template_dirs: tuple[Path, ...], site: Site) -> None:
         self.env = make_environment(template_dirs, urls.Addresses(site.base_url), site.language)
         self.digests = Digests()
-        self._template_keys: dict[str, bytes] = {}
+        self._templates: bytes | None = None
         # What every page depends on beyond its own context: the code, and the site
         # settings the filters use (addresses, language).
         self._base = digest_bytes(code_digest(), self.digests.of(site))
+
+    def remember_catalog(self, catalog: Catalog, announcement_digests: dict[Path, bytes], include_drafts: bool) -> None:
+        """Give the catalog's records digests derived from their inputs, so that keying a
+        page costs a lookup per record instead of a walk through it.
+
+        Each announcement's digest covers its file, the standards and the code (see
+        ``load``). An entity page, and every standing and finding of its certifications,
+        is made from the entity's published announcements, its profile, the standards,
+        the build date and the draft flag alone (see ``catalog``): so their digests are
+        derived from those.
+        """
+        digests = self.digests
+        for announcement in catalog.announcements:
+            digests.remember_announcement(announcement, announcement_digests[announcement.source])
+        base = digest_bytes(digests.of(catalog.standards), catalog.build_date.isoformat().encode(), b"drafts" if include_drafts else b"published")
+        for entity in catalog.entities:
+            own = digest_bytes(
+                base, entity.slug.encode(), digests.of(entity.profile) if entity.profile else b"", *(digests.of(a) for a in entity.announcements)
+            )
+            digests.remember(entity, own)
+            for standing in entity.certifications:
+                # Digests joined with a fixed-length position are as distinct as digests, without hashing again.
+                digests.remember(standing, own + digests.of(standing.announcement) + standing.position.to_bytes(4, "little"))
+        for findings in catalog.findings_by_criterion.values():
+            for finding in findings:
+                digests.remember(finding, digests.of(finding.standing) + digests.of(finding.nonconformance))
 
     def render(self, page: PageSpec) -> bytes:
         try:
@@ -182,30 +207,16 @@ class PageRenderer:
 
     def key(self, page: PageSpec) -> str:
         """A digest of everything the page's bytes depend on: certsite's code and libraries,
-        the site settings, the source of its template and every template that one extends,
-        imports or includes, and the whole of its context. Equal keys, equal pages."""
-        return digest_bytes(self._base, self._template_key(page.template), self.digests.of(page.context)).hex()
+        the site settings, the templates, and the whole of its context. Equal keys, equal
+        pages."""
+        return digest_bytes(self._base, self.templates_key(), self.digests.of(page.context)).hex()
 
-    def _template_key(self, name: str) -> bytes:
-        if name not in self._template_keys:
-            sources: dict[str, str] = {}
-            self._collect_sources(name, sources)
-            self._template_keys[name] = digest_bytes(*(f"{each}\0{source}".encode() for each, source in sorted(sources.items())))
-        return self._template_keys[name]
-
-    def _collect_sources(self, name: str, sources: dict[str, str]) -> None:
-        try:
-            source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
-        except jinja2.TemplateNotFound as error:
-            raise BuildError(f"template {name} is missing (needed by a page, or named in another template)") from error
-        sources[name] = source
-        try:
-            referenced = list(meta.find_referenced_templates(self.env.parse(source)))
-        except jinja2.TemplateSyntaxError as error:
-            raise BuildError(f"{error.filename or name}:{error.lineno}: template {name}: {error}") from error
-        if None in referenced:
-            # A template chosen at render time could be any of them: depend on them all.
-            referenced = self.env.list_templates(filter_func=lambda each: not each.startswith("static/"))
-        for other in referenced:
-            if other is not None and other not in sources:
-                self._collect_sources(other, sources)
+    def templates_key(self) -> bytes:
+        """Every template the pages may use, as the loader finds them (the register's own
+        first). All of them, not only those a page names: working out which templates a
+        template extends, imports or includes means parsing them all, which costs more than
+        rendering again the pages after a template changed."""
+        if self._templates is None:
+            names = self.env.list_templates(filter_func=lambda name: not name.startswith("static/"))
+            self._templates = digest_bytes(*(f"{name}\0{self.env.loader.get_source(self.env, name)[0]}".encode() for name in names))  # type: ignore[union-attr]
+        return self._templates
