@@ -20,7 +20,7 @@ from conftest import ASI_AS_OF, ASI_REGISTER, PROJECT
 from certsite import publish as publish_module
 from certsite.errors import BuildError
 from certsite.publish import MARKER, MARKER_TEXT, remove_leftovers
-from certsite.search import INDEX_DIR, _run_in_own_group, reproducible_index
+from certsite.search import INDEX_DIR, _Service, reproducible_index
 
 LINUX = sys.platform.startswith("linux")
 
@@ -103,8 +103,8 @@ def test_the_time_limit_kills_the_whole_process_group(tmp_path):
     grandchild = f"import time; time.sleep(60) # {token}"
     child = f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {grandchild!r}]); time.sleep(60) # {token}"
     started = time.monotonic()
-    with pytest.raises(BuildError, match="took longer than"):
-        _run_in_own_group([sys.executable, "-c", child], timeout=1)
+    with pytest.raises(BuildError, match="took longer than"), _Service([sys.executable, "-c", child], timeout=1):
+        pass  # the child never answers the request for a new index
     assert time.monotonic() - started < 15
     assert wait_until_gone(token) == []  # the child and what it started
 
@@ -196,6 +196,7 @@ def test_on_linux_the_swap_is_one_atomic_exchange(content, certsite, tmp_path, m
 KILL_AT_STEP = """
 import os, signal, subprocess, sys
 import certsite.publish as publish
+import certsite.search as search
 
 def die():
     os.kill(os.getpid(), signal.SIGKILL)
@@ -223,7 +224,8 @@ def exchange_then(first, second):
 
 publish._exchange = exchange_then
 if point == "as Pagefind starts":
-    subprocess.Popen.communicate = lambda self, *args, **kwargs: die()
+    launch = search._launch
+    search._launch = lambda command: (launch(command), die())
 from certsite.cli import main
 sys.exit(main(sys.argv[2:]))
 """
@@ -272,20 +274,23 @@ def reap(pid: int, seconds: float = 60) -> int:
     raise AssertionError(f"Pagefind {pid} was still running {seconds} s after its build was killed")
 
 
-def pagefind_processes(under: Path) -> list[int]:
-    """Pagefind processes indexing a folder under ``under``."""
+def pagefind_processes(build: int) -> list[int]:
+    """Pagefind processes that the build with process id ``build`` started (Pagefind is fed
+    the pages over a pipe, so its command line names no folder)."""
     found = []
-    for pid in processes_with(str(under)):
-        try:
-            program = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")[0]
-        except OSError:
-            continue
-        if b"pagefind" in os.path.basename(program):
-            found.append(pid)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            name, after = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+            if name.startswith("pagefind") and int(after[1]) == build:
+                found.append(int(entry.name))
     return found
 
 
-def kill_build(command: list[str], delay: float | None, after_pagefind_starts: float | None, under: Path) -> list[int]:
+def kill_build(command: list[str], delay: float | None, after_pagefind_starts: float | None) -> list[int]:
     """Start a build and SIGKILL it after ``delay`` s, or ``after_pagefind_starts`` s after
     Pagefind is seen running; or let it kill itself. Return the wait status of every
     Pagefind process the build left behind."""
@@ -293,7 +298,7 @@ def kill_build(command: list[str], delay: float | None, after_pagefind_starts: f
     try:
         if after_pagefind_starts is not None:
             deadline = time.monotonic() + 60
-            while not pagefind_processes(under) and process.poll() is None and time.monotonic() < deadline:
+            while not pagefind_processes(process.pid) and process.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.001)
             time.sleep(after_pagefind_starts)
         elif delay is not None:
@@ -343,10 +348,10 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_site_and_no_orph
             target = "new" if state == "old" else "old"
             if kind == "step":
                 command = [sys.executable, "-c", KILL_AT_STEP, point, *build_command(contents[target], output)[3:]]
-                ends = kill_build(command, None, None, work)
+                ends = kill_build(command, None, None)
             else:
                 command = build_command(contents[target], output)
-                ends = kill_build(command, point if kind == "timed" else None, point if kind == "indexing" else None, work)
+                ends = kill_build(command, point if kind == "timed" else None, point if kind == "indexing" else None)
             if kind == "indexing" or point == "as Pagefind starts":
                 # Pagefind was running when its build was killed: it died with it, unless it had
                 # finished its work in the instant before the kill (on a small register it can).

@@ -122,7 +122,7 @@ async function runSearch(state) {
   }
   const options = { filters };
   if (state.sort) options.sort = { date: state.sort === "oldest" ? "asc" : "desc" };
-  const search = await pagefind.search(state.q || null, options);
+  const search = await find(state.q, options);
   if (ticket !== latest) return; // a newer search has started
   showCounts(await countsFor(state, filters, search.filters));
   if (ticket !== latest) return;
@@ -151,6 +151,23 @@ async function runSearch(state) {
   count.textContent = `${total} result${total === 1 ? "" : "s"} for ${what}: ${companies} compan${companies === 1 ? "y" : "ies"}, ${announcements} announcement${announcements === 1 ? "" : "s"}.`;
 }
 
+// Pagefind leaves out a word of the query that matches nothing in the register and
+// searches for the others, so that "Norsk Hydro" would list every page with a word
+// "no" (the nearest to "Norsk") in it. A result here has every word of the query: a
+// query with a word that finds nothing on its own finds nothing.
+const wordFinds = new Map();
+async function find(query, options) {
+  const search = await pagefind.search(query || null, options);
+  const words = (query || "").split(/\s+/).filter((word) => /[\p{L}\p{N}]/u.test(word));
+  if (words.length < 2) return search;
+  for (const word of words) {
+    if (!wordFinds.has(word)) wordFinds.set(word, pagefind.search(word).then((alone) => alone.results.length > 0));
+  }
+  if ((await Promise.all(words.map((word) => wordFinds.get(word)))).every(Boolean)) return search;
+  const none = (counts) => Object.fromEntries(Object.keys(counts).map((value) => [value, 0]));
+  return { ...search, results: [], filters: Object.fromEntries(Object.entries(search.filters).map(([key, counts]) => [key, none(counts)])) };
+}
+
 // Pagefind counts what each value would leave if it were added to the filters. Within
 // a group that already has a ticked value, ticking another one widens the search
 // ("any" of them), so that group's counts come from the search without its own choice.
@@ -159,7 +176,7 @@ async function countsFor(state, filters, counts) {
   for (const key of Object.keys(filters)) {
     const others = { ...filters };
     delete others[key];
-    const wider = await pagefind.search(state.q || null, { filters: others });
+    const wider = await find(state.q, { filters: others });
     merged[key] = wider.filters[key] || {};
   }
   return merged;
