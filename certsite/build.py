@@ -19,7 +19,8 @@ from certsite.model import Corpus
 from certsite.pages import WrittenPage, write_pages
 from certsite.publish import check_output_dir, place_tree, publish, write_tree
 from certsite.render import PageRenderer, check_paths, fixed_outputs, render_site
-from certsite.search import INDEX_DIR, SearchIndex
+from certsite.fingerprint import digest_bytes
+from certsite.search import INDEX_DIR, SearchIndex, index_site, measure
 from certsite.urls import Addresses
 from certsite.views import page_specs
 
@@ -63,6 +64,7 @@ class BuildReport:
     warnings: tuple[Diagnostic, ...]
     site_root: str  # where the site's pages are addressed: the path of base_url
     rendered: int = 0  # pages rendered by this build; the others came from the cache
+    search_reused: bool = False  # the search index came from the cache (no searchable page changed)
 
 
 def _catalog(options: BuildOptions, cache: Cache, progress: Progress | None) -> tuple[Catalog, Corpus]:
@@ -112,18 +114,44 @@ def build(
         renderer.remember_catalog(catalog, corpus.announcement_digests, options.include_drafts)
         renderer.templates_key()  # once, before the workers fork
     written: list[WrittenPage] = []
+    index: list[SearchIndex] = []
+    search_reused: list[bool] = []
 
     def fill(staging: Path) -> None:
         report = (lambda done: progress("writing pages", done, len(specs))) if progress else None
         written.extend(write_pages(specs, renderer, staging, cache, options.jobs, report))
         write_tree(fixed_outputs(catalog), staging)
         previous_index = output_dir / INDEX_DIR
-        if keep_search_index and not with_search and previous_index.is_dir() and not previous_index.is_symlink():
+        if with_search:
+            files, reused = _search_index(staging, written, cache, progress)
+            write_tree(files, staging)
+            index.append(measure(files))
+            search_reused.append(reused)
+        elif keep_search_index and previous_index.is_dir() and not previous_index.is_symlink():
             place_tree(staging, PurePosixPath(INDEX_DIR), previous_index)
 
     static = tuple(folder / "static" for folder in reversed(templates))  # certsite's first, the register's over them
-    index = publish(fill, static, output_dir, with_search, sources, workdir)
+    publish(fill, static, output_dir, sources, workdir)
     cache.keep_only_pages({page.key for page in written})
     html = [page for page in written if page.url.endswith(("/", ".html"))]
     pages, rendered = len(html), sum(page.rendered for page in html)
-    return BuildReport(pages, index, time.perf_counter() - started, corpus.warnings, Addresses(catalog.site.base_url).root, rendered)
+    return BuildReport(
+        pages, index[0] if index else None, time.perf_counter() - started, corpus.warnings, Addresses(catalog.site.base_url).root, rendered, any(search_reused)
+    )
+
+
+def _search_index(staging: Path, written: list[WrittenPage], cache: Cache, progress: Progress | None) -> tuple[dict[PurePosixPath, bytes], bool]:
+    """The search index of the pages written under ``staging``, and whether it came from
+    the cache: it does when every searchable page has the key it had when that index was
+    made (the same pages give the same index, byte for byte: see ``search``)."""
+    searchable = sorted((page.url, page.key) for page in written if page.searchable)
+    key = digest_bytes(*(f"{url}\0{page_key}".encode() for url, page_key in searchable)) if cache.enabled else b""
+    known = cache.records("search") if key else {}
+    if key in known:
+        return known[key], True
+    if progress:
+        progress("indexing for search", 0, len(searchable))
+    files = index_site(staging)
+    if key:
+        cache.store_records("search", {key: files})
+    return files, False

@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             report = build(options, args.output, Path.cwd(), with_search=not args.no_search, progress=progress)
             progress.finish()
             search = (
-                f"; search: {report.search.pages} pages indexed, {report.search.bytes / 1024:.0f} KB"
+                f"; search: {report.search.pages} pages indexed, {report.search.bytes / 1024:.0f} KB{' (unchanged, from the cache)' if report.search_reused else ''}"
                 if report.search else "; search: not indexed (--no-search)"
             )
             print_diagnostics(report.warnings)

@@ -26,8 +26,8 @@ from markupsafe import Markup
 from certsite.model import Announcement
 
 DIGEST_SIZE = 20
-# The libraries whose behaviour shapes what a page says.
-_LIBRARIES = ("Jinja2", "MarkupSafe", "Markdown", "pymdown-extensions", "Babel", "PyYAML")
+# The libraries whose behaviour shapes what a page says, and Pagefind, which makes the index.
+_LIBRARIES = ("Jinja2", "MarkupSafe", "Markdown", "pymdown-extensions", "Babel", "PyYAML", "pagefind", "pagefind_bin_extended")
 
 
 def digest_bytes(*parts: bytes) -> bytes:

@@ -7,7 +7,7 @@ index; for each it works out the page's key (``PageRenderer.key``: a digest of i
 template, context and certsite's code), takes the page from the cache when the key is
 there, and otherwise renders it. Either way it writes the page straight into the
 staging folder (through ``publish``'s writer, the only one) and sends back only the
-key, and, for a page search indexes that it rendered, the page's text. A page's bytes
+key and whether search indexes the page. A page's bytes
 depend on its own spec alone, never on which process rendered it or in which order,
 so any split gives the files a one-process build writes, byte for byte.
 """
@@ -35,7 +35,6 @@ class WrittenPage:
     key: str
     searchable: bool
     rendered: bool  # False: taken from the cache
-    text: str | None  # the page, if it was rendered now and search indexes it
 
 
 @dataclass
@@ -73,11 +72,11 @@ def _write_share(indexes: Sequence[int]) -> list[WrittenPage]:
         cached = job.cache.page_file(key) if key else None
         if cached is not None and place_file(job.root, path, cached):
             searchable = path.suffix == ".html" and SEARCHABLE_MARK in cached.read_bytes()
-            written.append(WrittenPage(spec.url, key, searchable, False, None))
+            written.append(WrittenPage(spec.url, key, searchable, False))
             continue
         data = job.renderer.render(spec)
         target = write_file(job.root, path, data)
         job.cache.store_page(key, target)
         searchable = path.suffix == ".html" and SEARCHABLE_MARK in data
-        written.append(WrittenPage(spec.url, key, searchable, True, data.decode("utf-8") if searchable else None))
+        written.append(WrittenPage(spec.url, key, searchable, True))
     return written

@@ -38,7 +38,6 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from certsite.errors import BuildError
-from certsite.search import SearchIndex, index_site, measure_index
 
 try:
     import fcntl
@@ -83,13 +82,11 @@ def _check_output_dir(output_dir: Path, sources: list[Path], workdir: Path) -> N
             raise BuildError(f"refusing to replace {output_dir}: it is not empty and was not built by certsite; choose another --output, or empty it first")
 
 
-def publish(
-    fill: Callable[[Path], None], static_dirs: tuple[Path, ...], output_dir: Path, with_search: bool, sources: list[Path], workdir: Path
-) -> SearchIndex | None:
-    """Have ``fill`` write the site into a staging folder (through ``write_file`` and
-    ``place_file``), add the files of ``static_dirs`` (as ``/static/``; a later folder's
-    file replaces an earlier one's) and the search index, and swap it in for
-    ``output_dir``: all or nothing."""
+def publish(fill: Callable[[Path], None], static_dirs: tuple[Path, ...], output_dir: Path, sources: list[Path], workdir: Path) -> None:
+    """Have ``fill`` write the site, search index included, into a staging folder (through
+    ``write_file``, ``write_tree`` and ``place_file``), add the files of ``static_dirs``
+    (as ``/static/``; a later folder's file replaces an earlier one's), and swap it in
+    for ``output_dir``: all or nothing."""
     check_output_dir(output_dir, sources, workdir)
     output_dir = output_dir.resolve()
     try:
@@ -105,10 +102,6 @@ def publish(
         for static_dir in static_dirs:
             if static_dir.is_dir():
                 shutil.copytree(static_dir, staging / "static", dirs_exist_ok=True)
-        index = None
-        if with_search:
-            _apply(index_site(staging), staging)
-            index = measure_index(staging)
         _swap_in(staging, output_dir)
     except OSError as error:
         _remove_own(staging)
@@ -119,7 +112,6 @@ def publish(
     finally:
         if lock is not None:
             os.close(lock)
-    return index
 
 
 def write_tree(outputs: dict[PurePosixPath, bytes], root: Path) -> None:
@@ -175,14 +167,6 @@ def _target(root: Path, relative: PurePosixPath) -> Path:
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:
         raise BuildError(f"refusing to write {relative}: it is outside the output folder")
     return root / relative
-
-
-def _apply(changes: dict[PurePosixPath, bytes | None], root: Path) -> None:
-    """Write the files given as ``bytes``, delete those given as ``None``."""
-    write_tree({path: content for path, content in changes.items() if content is not None}, root)
-    for path, content in changes.items():
-        if content is None and not path.is_absolute() and ".." not in path.parts:
-            (root / path).unlink(missing_ok=True)
 
 
 def _leftover_prefix(output_dir: Path, kind: str) -> str:

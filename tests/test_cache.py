@@ -144,3 +144,26 @@ def test_a_build_killed_halfway_leaves_a_cache_the_next_build_can_trust(generate
     report = cached_build(content, tmp_path / "site", cache)
     assert differences(site_bytes(tmp_path / "site"), cold_build(content, tmp_path / "reference" / "site")) == []
     assert report.rendered < report.pages  # what the killed build cached was used
+
+
+def test_an_unchanged_register_reuses_its_search_index_and_an_edit_indexes_again(generated, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(generated, content)
+    cache = tmp_path / "cache"
+    options = BuildOptions(content, AS_OF, jobs=2, cache_dir=cache)
+    first = build(options, tmp_path / "site", tmp_path, with_search=True)
+    index = {path: data for path, data in site_bytes(tmp_path / "site").items() if path.startswith("pagefind/")}
+    again = build(options, tmp_path / "site", tmp_path, with_search=True)
+    assert (first.search_reused, again.search_reused) == (False, True)
+    assert {path: data for path, data in site_bytes(tmp_path / "site").items() if path.startswith("pagefind/")} == index
+
+    announcement = sorted((content / "certifications").glob("*.md"))[40]
+    text = announcement.read_text("utf-8")
+    old_title = next(line for line in text.splitlines() if line.startswith("title:"))
+    announcement.write_text(text.replace(old_title, "title: Quixotic Alloys renamed this announcement", 1), encoding="utf-8")
+    edited = build(options, tmp_path / "site", tmp_path, with_search=True)
+    fresh = build(BuildOptions(content, AS_OF, jobs=1), tmp_path / "reference" / "site", tmp_path, with_search=True)
+    assert not edited.search_reused
+    pagefind = lambda root: {path: data for path, data in site_bytes(root).items() if path.startswith("pagefind/")}  # noqa: E731
+    assert pagefind(tmp_path / "site") == pagefind(tmp_path / "reference" / "site") != index
+    assert fresh.search.pages == edited.search.pages
