@@ -913,8 +913,13 @@ def summary_table(all_figures: list[SizeFigures]) -> str:
             return "–"
         wall = statistics.median(r.wall for r in runs)
         text = f"{seconds(wall)} s"
+        notes = []
+        if len(runs) > 1:  # on a shared machine the spread says as much as the median
+            notes.append(f"{seconds(min(r.wall for r in runs))}–{seconds(max(r.wall for r in runs))}")
         if with_cpu:
-            text += f" (CPU {seconds(statistics.median(r.cpu for r in runs))} s)"
+            notes.append(f"CPU {seconds(statistics.median(r.cpu for r in runs))} s")
+        if notes:
+            text += f" ({'; '.join(notes)})"
         if of_cold:
             cold = median_wall(figures.builds.get(of_cold, []))
             if cold:
