@@ -96,8 +96,8 @@ class SearchIndex:
 
 _HTML_LANG = re.compile(r"""<html\b[^>]*?\slang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _TAG_NAME = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")
-_BODY_ATTRIBUTE = re.compile(r"\sdata-pagefind-body(?=[\s=/>])")
-_IGNORE_ATTRIBUTE = re.compile(r"\sdata-pagefind-ignore(?=[\s=/>])")
+# A tag with a capital letter, which ``_element_end`` does not look for.
+_CAPITALISED_TAG = re.compile(r"<[A-Z]|</[A-Z]|<[a-z][a-z0-9-]*[A-Z]|</[a-z][a-z0-9-]*[A-Z]")
 
 
 def search_html(html: str) -> str | None:
@@ -121,10 +121,11 @@ def search_html(html: str) -> str | None:
     True
     """
     bodies = []
-    for found in _BODY_ATTRIBUTE.finditer(html):
-        if bodies and found.start() < bodies[-1][1]:
+    plain = "<!--" not in html and not _CAPITALISED_TAG.search(html)  # as certsite writes pages
+    for found in _attributes(html, SEARCHABLE_MARK):
+        if bodies and found < bodies[-1][1]:
             continue  # a body element inside another: Pagefind reads it as part of the outer one
-        element = _element_around(html, found.start())
+        element = _element_around(html, found, plain)
         if element is None:
             return html  # not as the templates write it: Pagefind reads the whole page
         bodies.append(element)
@@ -136,36 +137,84 @@ def search_html(html: str) -> str | None:
     language = _HTML_LANG.search(html, 0, bodies[0][0])
     lang = next((value for value in language.groups() if value is not None), "") if language else ""
     opening = f'<html lang="{lang}">' if lang and '"' not in lang else "<html>"
-    return f"{opening}<body>{''.join(map(_without_ignored, parts))}</body></html>"
+    return f"{opening}<body>{''.join(_without_ignored(part, plain) for part in parts)}</body></html>"
 
 
-def _without_ignored(part: str) -> str:
+def _without_ignored(part: str, plain: bool) -> str:
     """``part`` less its elements marked ``data-pagefind-ignore`` that hold no other
     ``data-pagefind-*`` attribute (Pagefind still reads meta and filters inside an
     ignored element)."""
     kept, at = [], 0
-    for found in _IGNORE_ATTRIBUTE.finditer(part):
-        if found.start() < at:
+    for found in _attributes(part, "data-pagefind-ignore"):
+        if found < at:
             continue  # inside an element already left out
-        element = _element_around(part, found.start())
+        element = _element_around(part, found, plain)
         if element is None:
             continue
         begin, end = element
         inside = part[begin:end]
-        if inside.count("data-pagefind-") == len(_IGNORE_ATTRIBUTE.findall(inside)):
+        if inside.count("data-pagefind-") == inside.count("data-pagefind-ignore"):
             kept.append(part[at:begin])
             at = end
     kept.append(part[at:])
     return "".join(kept)
 
 
-def _element_around(html: str, inside: int) -> tuple[int, int] | None:
-    """Where the element whose start tag holds position ``inside`` begins and ends."""
+def _attributes(html: str, name: str) -> Iterator[int]:
+    """Where attribute ``name`` appears in ``html`` (string searches: faster than a pattern)."""
+    at = html.find(name)
+    while at != -1:
+        end = at + len(name)
+        if html[at - 1] in " \t\n\r" and html[end : end + 1] in (" ", "\t", "\n", "\r", "=", "/", ">"):
+            yield at
+        at = html.find(name, end)
+
+
+def _element_around(html: str, inside: int, plain: bool) -> tuple[int, int] | None:
+    """Where the element whose start tag holds position ``inside`` begins and ends;
+    ``plain``: the page has lower-case tags and no comments (see ``_element_end``)."""
     begin = html.rfind("<", 0, inside)
     name = _TAG_NAME.match(html, begin) if begin != -1 else None
     if name is None or ">" in html[begin:inside]:
         return None
-    tags = re.compile(rf"<!--.*?-->|<(/?){re.escape(name.group(1))}(?=[\s/>])[^>]*>", re.IGNORECASE | re.DOTALL)
+    if not plain:
+        return _element_around_by_pattern(html, begin, name.group(1))
+    end = _element_end(html, begin, name.group(1))
+    return None if end is None else (begin, end)
+
+
+def _element_end(html: str, begin: int, name: str) -> int | None:
+    """Where the element whose start tag begins at ``begin`` ends: after the end tag that
+    closes it, counting elements of its name inside it. Plain string searches, for pages
+    with lower-case tags and no comments, as certsite writes them (a page's Markdown is
+    converted to such HTML; raw HTML in it is shown as text)."""
+    at = html.find(">", begin) + 1
+    if at == 0:
+        return None
+    if html[at - 2] == "/":
+        return at  # an element with no content
+    opening, closing, depth = f"<{name}", f"</{name}", 1
+    while True:
+        close = html.find(closing, at)
+        if close == -1:
+            return None
+        start = html.find(opening, at, close)
+        while start != -1:
+            if html[start + len(opening)] in " \t\n\r/>":
+                depth += 1
+            start = html.find(opening, start + 1, close)
+        at = html.find(">", close) + 1
+        if html[close + len(closing)] in " \t\n\r>":
+            depth -= 1
+            if depth == 0:
+                return at
+        if at == 0:
+            return None
+
+
+def _element_around_by_pattern(html: str, begin: int, name: str) -> tuple[int, int] | None:
+    """``_element_around`` for any HTML: comments skipped, tags in any case."""
+    tags = re.compile(rf"<!--.*?-->|<(/?){re.escape(name)}(?=[\s/>])[^>]*>", re.IGNORECASE | re.DOTALL)
     depth = 0
     for tag in tags.finditer(html, begin):
         if tag.group(1) is None:
@@ -213,10 +262,10 @@ def index_pages(pages: Iterable[tuple[str, str]]) -> dict[PurePosixPath, bytes]:
     return {PurePosixPath(INDEX_DIR) / path: content for path, content in sorted(reproducible_files(files).items())}
 
 
-def index_site(site_dir: Path) -> dict[PurePosixPath, bytes | None]:
+def index_site(site_dir: Path) -> dict[PurePosixPath, bytes]:
     """``index_pages`` over the pages written under ``site_dir``, read back in the order of
     their paths; for pages that are on disk and no longer in memory."""
-    return dict(index_pages(site_pages(site_dir)))
+    return index_pages(site_pages(site_dir))
 
 
 def site_pages(site_dir: Path) -> Iterator[tuple[str, str]]:
@@ -235,14 +284,6 @@ def measure(files: dict[PurePosixPath, bytes | None]) -> SearchIndex:
     entry = files[PurePosixPath(INDEX_DIR) / "pagefind-entry.json"]
     pages = sum(language["page_count"] for language in json.loads(entry)["languages"].values())
     return SearchIndex(pages, sum(len(content) for content in files.values() if content is not None))
-
-
-def measure_index(site_dir: Path) -> SearchIndex:
-    """How many pages the index at ``site_dir/pagefind/`` holds, and its size on disk."""
-    index_dir = site_dir / INDEX_DIR
-    pages = sum(language["page_count"] for language in json.loads((index_dir / "pagefind-entry.json").read_text("utf-8"))["languages"].values())
-    size = sum(path.stat().st_size for path in index_dir.rglob("*") if path.is_file())
-    return SearchIndex(pages, size)
 
 
 # --- Pagefind's service, in its own process group -----------------------------------------
