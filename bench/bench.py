@@ -427,7 +427,7 @@ def make_hugo_site(content: Path, hugo_dir: Path) -> bool:
 def hugo_build(hugo: Path, hugo_dir: Path, logs: Path, tag: str) -> Run:
     for name in ("public", "resources", ".hugo-cache"):
         shutil.rmtree(hugo_dir / name, ignore_errors=True)
-    run = run_measured([str(hugo), "--quiet", "--source", str(hugo_dir), "--cacheDir", str(hugo_dir / ".hugo-cache")], hugo_dir, logs / f"hugo-{tag}.log")
+    run = run_measured([str(hugo), "--quiet", "--source", str(hugo_dir), "--cacheDir", str(hugo_dir / ".hugo-cache")], hugo_dir, logs / f"hugo-{tag.replace(' ', '-')}.log")
     run.pages = count_html(hugo_dir / "public") if run.ok else None
     return run
 
