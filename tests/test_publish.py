@@ -275,8 +275,8 @@ def reap(pid: int, seconds: float = 60) -> int:
 
 
 def pagefind_processes(build: int) -> list[int]:
-    """Pagefind processes that the build with process id ``build`` started (Pagefind is fed
-    the pages over a pipe, so its command line names no folder)."""
+    """Running Pagefind processes that the build with process id ``build`` started (Pagefind
+    is fed the pages over a pipe, so its command line names no folder)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -285,16 +285,19 @@ def pagefind_processes(build: int) -> list[int]:
             except OSError:
                 continue
             name, after = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
-            if name.startswith("pagefind") and int(after[1]) == build:
+            if name.startswith("pagefind") and int(after[1]) == build and after[0] != "Z":
                 found.append(int(entry.name))
     return found
 
 
-def kill_build(command: list[str], delay: float | None, after_pagefind_starts: float | None) -> list[int]:
+def kill_build(command: list[str], delay: float | None, after_pagefind_starts: float | None) -> tuple[list[int], bool]:
     """Start a build and SIGKILL it after ``delay`` s, or ``after_pagefind_starts`` s after
     Pagefind is seen running; or let it kill itself. Return the wait status of every
-    Pagefind process the build left behind."""
+    Pagefind process the build left behind, and whether one was running as it was killed
+    (Pagefind indexes a small register in milliseconds: it may be done, and waited for by
+    its build, before the kill)."""
     process = subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    running = False
     try:
         if after_pagefind_starts is not None:
             deadline = time.monotonic() + 60
@@ -306,6 +309,7 @@ def kill_build(command: list[str], delay: float | None, after_pagefind_starts: f
         else:
             process.wait(timeout=120)  # it kills itself
         if process.poll() is None:
+            running = bool(pagefind_processes(process.pid))
             process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         assert process.returncode == -signal.SIGKILL or delay is not None, "the build was meant to die by SIGKILL"
@@ -314,7 +318,7 @@ def kill_build(command: list[str], delay: float | None, after_pagefind_starts: f
             process.kill()
             process.wait(timeout=30)
     # The build's children were handed to us as it died, before its wait above returned.
-    return [reap(pid) for pid in adopted_pagefinds()]
+    return [reap(pid) for pid in adopted_pagefinds()], running
 
 
 def killed_with_the_build(status: int) -> bool:
@@ -348,14 +352,16 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_site_and_no_orph
             target = "new" if state == "old" else "old"
             if kind == "step":
                 command = [sys.executable, "-c", KILL_AT_STEP, point, *build_command(contents[target], output)[3:]]
-                ends = kill_build(command, None, None)
+                ends, _ = kill_build(command, None, None)
+                running = point == "as Pagefind starts"  # the build kills itself once Pagefind has started
             else:
                 command = build_command(contents[target], output)
-                ends = kill_build(command, point if kind == "timed" else None, point if kind == "indexing" else None)
-            if kind == "indexing" or point == "as Pagefind starts":
-                # Pagefind was running when its build was killed: it died with it, unless it had
-                # finished its work in the instant before the kill (on a small register it can).
-                assert ends and all(end == 0 or killed_with_the_build(end) for end in ends), f"Pagefind outlived its build ({kind}, {point}): {ends}"
+                ends, running = kill_build(command, point if kind == "timed" else None, point if kind == "indexing" else None)
+            # Each Pagefind the killed build left died with it, unless it had finished its work
+            # in the instant before the kill (on a small register it can).
+            assert all(end == 0 or killed_with_the_build(end) for end in ends), f"Pagefind outlived its build ({kind}, {point}): {ends}"
+            if running:  # one was running when its build was killed: it was handed to us
+                assert ends, f"Pagefind outlived its build ({kind}, {point}): {ends}"
             pagefinds_killed += sum(map(killed_with_the_build, ends))
             assert wait_until_gone(str(work)) == [], f"a process of the killed build outlived it ({kind}, {point})"
             assert output.is_dir(), f"no site after a kill ({kind}, {point})"

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qs, urlsplit
 
@@ -286,6 +287,18 @@ def test_a_page_cut_down_for_search_gives_the_index_the_whole_page_gives(asi_sit
     files = index_pages(cut)
     assert files == index_pages(searchable)
     assert indexed(files) == indexed(written_index(asi_site.root))  # the pages as the build indexed them
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="needs a tmpfs at /dev/shm beside the tests' own folder")
+def test_the_index_is_the_same_built_on_another_file_system(asi_site, tmp_path):
+    """Pagefind numbered the pages in the order the file system listed each folder (ext4
+    by a hash, tmpfs by creation); certsite gives them in the order of their paths."""
+    other = Path(tempfile.mkdtemp(dir="/dev/shm")) / "site"
+    try:
+        assert main(["build", "--content", str(ASI_REGISTER), "--output", str(other), "--as-of", ASI_AS_OF, "--no-cache"]) == 0
+        assert written_index(other) == written_index(asi_site.root)
+    finally:
+        shutil.rmtree(other.parent)
 
 
 STORY = """\
