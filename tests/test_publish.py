@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 from conftest import ASI_AS_OF, ASI_REGISTER, PROJECT
+from processes import pagefind_children
 
 from certsite import publish as publish_module
 from certsite.errors import BuildError
@@ -248,17 +249,7 @@ def adopting_orphans():
 
 def adopted_pagefinds() -> list[int]:
     """Our children named pagefind*: Pagefind processes whose build died (zombies included)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            name, after = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
-            if name.startswith("pagefind") and int(after[1]) == os.getpid():
-                found.append(int(entry.name))
-    return found
+    return pagefind_children(os.getpid())
 
 
 def reap(pid: int, seconds: float = 60) -> int:
@@ -275,19 +266,9 @@ def reap(pid: int, seconds: float = 60) -> int:
 
 
 def pagefind_processes(build: int) -> list[int]:
-    """Running Pagefind processes that the build with process id ``build`` started (Pagefind
-    is fed the pages over a pipe, so its command line names no folder)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            name, after = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
-            if name.startswith("pagefind") and int(after[1]) == build and after[0] != "Z":
-                found.append(int(entry.name))
-    return found
+    """Pagefind processes that the build with process id ``build`` started (Pagefind is fed
+    the pages over a pipe, so its command line names no folder)."""
+    return pagefind_children(build)
 
 
 def kill_build(command: list[str], delay: float | None, after_pagefind_starts: float | None) -> tuple[list[int], bool]:

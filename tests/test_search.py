@@ -16,6 +16,7 @@ import pytest
 
 from browser import chromium_browser, static_server
 from conftest import ASI_AS_OF, ASI_REGISTER, PROJECT, announcement
+from processes import pagefind_children
 from certsite.cli import main
 from certsite.errors import BuildError
 from certsite.search import INDEX_DIR, _Service, index_pages, page_url, search_html, site_pages
@@ -321,20 +322,6 @@ def test_an_announcement_is_indexed_by_its_facts_and_summary_not_its_whole_text(
         assert left_out not in text, left_out
 
 
-def pagefind_children() -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            name, after = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
-            if name.startswith("pagefind") and int(after[1]) == os.getpid():
-                found.append(int(entry.name))
-    return found
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_pages_reach_pagefind_while_the_next_ones_are_made(asi_site):
     pages = list(site_pages(asi_site.root))
@@ -343,12 +330,12 @@ def test_pages_reach_pagefind_while_the_next_ones_are_made(asi_site):
     def made():
         for number, page in enumerate(pages):
             if number > 0:
-                running_while_made.append(bool(pagefind_children()))
+                running_while_made.append(bool(pagefind_children(os.getpid())))
             yield page
 
     index_pages(made())
     assert running_while_made == [True] * (len(pages) - 1)
-    assert pagefind_children() == []  # and it has ended
+    assert pagefind_children(os.getpid()) == []  # and it has ended
 
 
 def test_without_the_pagefind_binary_the_build_fails_and_says_so(monkeypatch):
