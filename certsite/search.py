@@ -343,9 +343,10 @@ class _Service:
 
     def files(self) -> dict[PurePosixPath, bytes]:
         """Every file of the index (paths inside ``pagefind/``), once every page is in."""
-        answer = self._ask({"type": "GetFiles", "index_id": self._index}, "the index's files")
+        listed = self._ask({"type": "GetFiles", "index_id": self._index}, "the index's files").pop("files")
         files = {}
-        for file in answer.pop("files"):
+        while listed:  # each file's base64 let go of as it is decoded
+            file = listed.pop()
             files[PurePosixPath(file["path"])] = base64.b64decode(file["content"])
         if "pagefind-entry.json" not in {path.as_posix() for path in files}:
             raise BuildError("Pagefind gave back no index")
@@ -393,16 +394,24 @@ class _Service:
             return None
 
     def _read_answers(self) -> None:
-        stream, buffer = self._process.stdout, bytearray()
+        """Each answer is decoded as it arrives, four base64 characters at a time: the last
+        one holds every file of the index, and its base64 would take a third more memory."""
+        stream, message, pending = self._process.stdout, bytearray(), b""
         try:
             while chunk := stream.read1(1 << 16):
                 start = 0
-                while (comma := chunk.find(b",", start)) != -1:
-                    buffer += chunk[start:comma]
+                while True:
+                    comma = chunk.find(b",", start)
+                    text = pending + (chunk[start:] if comma == -1 else chunk[start:comma])
+                    whole = len(text) - len(text) % 4
+                    message += base64.b64decode(text[:whole])
+                    pending = text[whole:]
+                    if comma == -1:
+                        break
+                    if pending:
+                        raise ValueError("an answer that is not whole base64")
+                    self._answer(message)
                     start = comma + 1
-                    self._answer(buffer)
-                    buffer.clear()
-                buffer += chunk[start:]
         except OSError as error:
             self._failure = self._failure or f"Pagefind could not run: {error}"
         except Exception as error:  # noqa: BLE001 (anything but its protocol on its output)
@@ -410,9 +419,9 @@ class _Service:
         finally:
             self._ended.set()
 
-    def _answer(self, raw: bytearray) -> None:
-        message = json.loads(base64.b64decode(raw))
-        raw.clear()  # the files' answer is most of the index: hold it once, not twice
+    def _answer(self, decoded: bytearray) -> None:
+        message = json.loads(decoded)
+        decoded.clear()  # the files' answer is most of the index: hold it once, not twice
         payload, message_id = message.get("payload") or {}, message.get("message_id")
         with self._lock:
             what = self._pending.pop(message_id, None)
