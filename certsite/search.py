@@ -204,12 +204,12 @@ def _element_end(html: str, begin: int, name: str) -> int | None:
                 depth += 1
             start = html.find(opening, start + 1, close)
         at = html.find(">", close) + 1
-        if html[close + len(closing)] in " \t\n\r>":
+        if at == 0:
+            return None
+        if html[close + len(closing)] in " \t\n\r>":  # not a longer name (</td> for td, not </tdx>)
             depth -= 1
             if depth == 0:
                 return at
-        if at == 0:
-            return None
 
 
 def _element_around_by_pattern(html: str, begin: int, name: str) -> tuple[int, int] | None:
