@@ -271,7 +271,11 @@ def test_a_saved_announcement_shows_on_every_page_that_lists_it_and_search_catch
         page.goto(f"{served.address}/search/?q=Zanzibarite")
         assert "search catches up" in page.locator("main").inner_text()
         deadline = time.monotonic() + 120
-        while "Zanzibarite" not in page.locator("#search-results").inner_text():
+        while True:
+            # The search runs after the page loads: read the results once it says how many there are.
+            page.wait_for_function("() => document.querySelector('#search-count').textContent.trim() !== ''", timeout=30000)
+            if "Zanzibarite" in page.locator("#search-results").inner_text():
+                break
             assert time.monotonic() < deadline, "search never caught up with the edit:\n" + "".join(served.output)
             time.sleep(1)
             page.reload()
