@@ -130,8 +130,16 @@ class Cache:
         pages = self.root / "pages" if self.root is not None else None
         if pages is None or not pages.is_dir():
             return
-        for folder in pages.iterdir():
-            for path in folder.iterdir():
+        try:
+            entries = list(pages.iterdir())
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                inside = list(entry.iterdir()) if entry.is_dir() and not entry.is_symlink() else [entry]  # anything else is not ours
+            except OSError:
+                continue
+            for path in inside:
                 if path.name not in keys:
                     _unlink_quietly(path)
 

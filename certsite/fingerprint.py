@@ -77,7 +77,8 @@ class Digests:
         for position, certification in enumerate(announcement.certifications):
             part = digest + b"c" + position.to_bytes(4, "little")
             self.remember(certification, part)
-            self.remember(certification.nonconformances, part + b"n")
+            if certification.nonconformances:  # every empty tuple is one shared object: it keeps its own digest
+                self.remember(certification.nonconformances, part + b"n")
             for index, nonconformance in enumerate(certification.nonconformances):
                 self.remember(nonconformance, part + b"f" + index.to_bytes(4, "little"))
 

@@ -12,6 +12,7 @@ import dataclasses
 import os
 import re
 import stat
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
@@ -184,6 +185,7 @@ class AnnouncementResult:
 
 # The standards the announcements are checked against, set before the workers fork.
 _standards_for_workers: dict[str, Standard | None] = {}
+_one_load_at_a_time = threading.Lock()
 
 
 def _check_announcements(files: Sequence[tuple[Path, str]]) -> list[AnnouncementResult]:
@@ -239,9 +241,10 @@ def _announcements(
         yield AnnouncementResult(None, (), None, None), b""  # some entity slug is unknown
     missing = [index for index, key in enumerate(keys) if key not in known]
     global _standards_for_workers
-    _standards_for_workers = standards
     report = (lambda done: progress("reading announcements", len(keys) - len(missing) + done, len(keys))) if progress else None
-    fresh = dict(zip(missing, run_in_order(_check_announcements, [files[index] for index in missing], jobs, report)))
+    with _one_load_at_a_time:  # two builds in one process (serve's preview and its indexer) take turns here
+        _standards_for_workers = standards
+        fresh = dict(zip(missing, run_in_order(_check_announcements, [files[index] for index in missing], jobs, report)))
     if progress:
         progress("reading announcements", len(keys), len(keys))
     results = [fresh[index] if index in fresh else known[key] for index, key in enumerate(keys)]

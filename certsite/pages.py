@@ -14,6 +14,7 @@ so any split gives the files a one-process build writes, byte for byte.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,8 +46,9 @@ class _Job:
     cache: Cache
 
 
-# The job the workers fork with (set just before they start).
+# The job the workers fork with (set just before they start), one at a time.
 _job: _Job | None = None
+_one_job_at_a_time = threading.Lock()
 
 
 def write_pages(
@@ -54,11 +56,12 @@ def write_pages(
 ) -> list[WrittenPage]:
     """Write every page of ``specs`` under ``root``; one ``WrittenPage`` per spec, in order."""
     global _job
-    _job = _Job(specs, renderer, root, cache)
-    try:
-        return list(run_in_order(_write_share, range(len(specs)), jobs, progress))
-    finally:
-        _job = None
+    with _one_job_at_a_time:  # two builds in one process (serve's preview and its indexer) take turns here
+        _job = _Job(specs, renderer, root, cache)
+        try:
+            return list(run_in_order(_write_share, range(len(specs)), jobs, progress))
+        finally:
+            _job = None
 
 
 def _write_share(indexes: Sequence[int]) -> list[WrittenPage]:
@@ -71,7 +74,8 @@ def _write_share(indexes: Sequence[int]) -> list[WrittenPage]:
         path = urls.output_path(spec.url)
         cached = job.cache.page_file(key) if key else None
         if cached is not None and place_file(job.root, path, cached):
-            searchable = path.suffix == ".html" and SEARCHABLE_MARK in cached.read_bytes()
+            placed = job.root / path  # read where it was placed: the cache's copy may be pruned by another build meanwhile
+            searchable = path.suffix == ".html" and SEARCHABLE_MARK in placed.read_bytes()
             written.append(WrittenPage(spec.url, key, searchable, False))
             continue
         data = job.renderer.render(spec)

@@ -151,6 +151,9 @@ class _Indexer:
                 report = build(self.options, indexed, self.workdir)
             except (ContentError, BuildError):
                 continue  # the preview shows the errors; the next change asks again
+            except Exception as error:  # noqa: BLE001 - the preview keeps running; search catches up with the next change
+                self.log(f"the search index could not be brought up to date: {error!r}")
+                continue
             with self.build_lock:
                 if self.state.stopping or self.wanted.is_set():
                     continue  # a newer change: index that one instead

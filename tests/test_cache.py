@@ -167,3 +167,45 @@ def test_an_unchanged_register_reuses_its_search_index_and_an_edit_indexes_again
     pagefind = lambda root: {path: data for path, data in site_bytes(root).items() if path.startswith("pagefind/")}  # noqa: E731
     assert pagefind(tmp_path / "site") == pagefind(tmp_path / "reference" / "site") != index
     assert fresh.search.pages == edited.search.pages
+
+
+def test_two_builds_at_once_in_one_process_each_publish_their_own_site(generated, tmp_path):
+    """As serve does: the preview rebuilds while its search index is being made, sharing a cache."""
+    import threading
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    shutil.copytree(generated, first)
+    shutil.copytree(generated, second)
+    announcement = sorted((second / "certifications").glob("*.md"))[40]
+    text = announcement.read_text("utf-8")
+    old_title = next(line for line in text.splitlines() if line.startswith("title:"))
+    announcement.write_text(text.replace(old_title, "title: A title only the second register has", 1), encoding="utf-8")
+    cache, failures = tmp_path / "cache", []
+
+    def builds(content: Path, out: Path) -> None:
+        try:
+            for _ in range(3):
+                build(BuildOptions(content, AS_OF, jobs=1, cache_dir=cache), out, tmp_path, with_search=False)
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(repr(error))
+
+    threads = [threading.Thread(target=builds, args=(content, tmp_path / f"site-{content.name}")) for content in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    for content in (first, second):
+        reference = cold_build(content, tmp_path / f"reference-{content.name}" / "site")
+        assert differences(site_bytes(tmp_path / f"site-{content.name}"), reference) == [], content.name
+
+
+def test_a_stray_file_in_the_cache_folder_is_left_alone(generated, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(generated, content)
+    cache = tmp_path / "cache"
+    cached_build(content, tmp_path / "site", cache)
+    (cache / "v1" / "pages" / ".DS_Store").write_bytes(b"Finder was here")  # macOS writes these by itself
+    report = cached_build(content, tmp_path / "site", cache)
+    assert report.rendered == 0
+    assert differences(site_bytes(tmp_path / "site"), cold_build(content, tmp_path / "reference" / "site")) == []
