@@ -24,10 +24,11 @@ from certsite.cache import Cache
 from certsite.parallel import run_in_order
 from certsite.publish import place_file, write_file
 from certsite.render import PageRenderer
+from certsite.search import SEARCHABLE_MARK
 from certsite.views import PageSpec
 
-# Pages search indexes carry this attribute (announcement and entity pages).
-SEARCHABLE_MARK = b"data-pagefind-body"
+# Pages search indexes carry search's mark (announcement and entity pages).
+_SEARCHABLE = SEARCHABLE_MARK.encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +76,12 @@ def _write_share(indexes: Sequence[int]) -> list[WrittenPage]:
         cached = job.cache.page_file(key) if key else None
         if cached is not None and place_file(job.root, path, cached):
             placed = job.root / path  # read where it was placed: the cache's copy may be pruned by another build meanwhile
-            searchable = path.suffix == ".html" and SEARCHABLE_MARK in placed.read_bytes()
+            searchable = path.suffix == ".html" and _SEARCHABLE in placed.read_bytes()
             written.append(WrittenPage(spec.url, key, searchable, False))
             continue
         data = job.renderer.render(spec)
         target = write_file(job.root, path, data)
         job.cache.store_page(key, target)
-        searchable = path.suffix == ".html" and SEARCHABLE_MARK in data
+        searchable = path.suffix == ".html" and _SEARCHABLE in data
         written.append(WrittenPage(spec.url, key, searchable, True))
     return written

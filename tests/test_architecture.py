@@ -26,7 +26,7 @@ ALLOWED = {
     "urls": {"model"},
     "views": {"model", "catalog", "urls", "countries"},
     "render": {"errors", "catalog", "urls", "countries", "json_schema", "views", "fingerprint", "model"},
-    "pages": {"urls", "cache", "parallel", "publish", "render", "views"},
+    "pages": {"urls", "cache", "parallel", "publish", "render", "views", "search"},
     "search": {"errors"},
     "publish": {"errors"},
     "build": {"errors", "model", "load", "catalog", "render", "search", "publish", "urls", "cache", "pages", "views", "fingerprint"},
