@@ -65,6 +65,9 @@ class BuildReport:
     site_root: str  # where the site's pages are addressed: the path of base_url
     rendered: int = 0  # pages rendered by this build; the others came from the cache
     search_reused: bool = False  # the search index came from the cache (no searchable page changed)
+    # What the site was made from, for a preview that shows an edit before rebuilding (see ``preview``).
+    corpus: Corpus | None = None
+    renderer: PageRenderer | None = None
 
 
 def _catalog(options: BuildOptions, cache: Cache, progress: Progress | None) -> tuple[Catalog, Corpus]:
@@ -136,7 +139,15 @@ def build(
     html = [page for page in written if page.url.endswith(("/", ".html"))]
     pages, rendered = len(html), sum(page.rendered for page in html)
     return BuildReport(
-        pages, index[0] if index else None, time.perf_counter() - started, corpus.warnings, Addresses(catalog.site.base_url).root, rendered, any(search_reused)
+        pages,
+        index[0] if index else None,
+        time.perf_counter() - started,
+        corpus.warnings,
+        Addresses(catalog.site.base_url).root,
+        rendered,
+        any(search_reused),
+        corpus,
+        renderer,
     )
 
 

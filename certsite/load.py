@@ -190,18 +190,30 @@ _one_load_at_a_time = threading.Lock()
 
 def _check_announcements(files: Sequence[tuple[Path, str]]) -> list[AnnouncementResult]:
     """Parse and validate announcement files (a worker's share; see ``parallel``)."""
-    results = []
-    for path, text in files:
-        diagnostics: list[Diagnostic] = []
-        parsed = parse_front_matter(path, text)
-        if isinstance(parsed, list):
-            results.append(AnnouncementResult(None, tuple(parsed), None, None))
-            continue
-        entity_slug = str(parsed.data.get("entity_slug") or slugify(str(parsed.data.get("entity") or "")))
-        announcement = validate_announcement(parsed, _standards_for_workers, diagnostics)
-        lines = {key: line for key, line in parsed.lines.items() if _CROSS_CHECKED.issuperset(key[:1]) and len(key) <= 3}
-        results.append(AnnouncementResult(announcement, tuple(diagnostics), lines, entity_slug))
-    return results
+    return [_check_announcement(path, text, _standards_for_workers) for path, text in files]
+
+
+def _check_announcement(path: Path, text: str, standards: dict[str, Standard | None]) -> AnnouncementResult:
+    parsed = parse_front_matter(path, text)
+    if isinstance(parsed, list):
+        return AnnouncementResult(None, tuple(parsed), None, None)
+    diagnostics: list[Diagnostic] = []
+    entity_slug = str(parsed.data.get("entity_slug") or slugify(str(parsed.data.get("entity") or "")))
+    announcement = validate_announcement(parsed, standards, diagnostics)
+    lines = {key: line for key, line in parsed.lines.items() if _CROSS_CHECKED.issuperset(key[:1]) and len(key) <= 3}
+    return AnnouncementResult(announcement, tuple(diagnostics), lines, entity_slug)
+
+
+def read_announcement(path: Path, standards: dict[str, Standard | None]) -> Announcement | None:
+    """One announcement file read, parsed and validated on its own, as ``load`` would,
+    but without the checks across files; ``None`` if it cannot be read or has an error
+    (``load`` reports it). The preview's first look at an edit (see ``preview``)."""
+    diagnostics: list[Diagnostic] = []
+    text = read_text(path, diagnostics) if entry_problem(path) is None else None
+    if text is None:
+        return None
+    result = _check_announcement(path, text, standards)
+    return None if any(not d.warning for d in result.diagnostics) else result.announcement
 
 
 # The fields ``cross_check`` points at (with their parents, which ``RawDocument.line``

@@ -26,6 +26,7 @@ the folder, or before removing it, leaves behind).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -126,6 +127,24 @@ def write_file(root: Path, relative: PurePosixPath, content: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
     return target
+
+
+def replace_file(root: Path, relative: PurePosixPath, content: bytes) -> None:
+    """Write one output in place of the file at ``relative`` under ``root``, in one step:
+    a reader gets the old file or the new one, never half of it, and another link to the
+    old file (the cache's copy of a page) keeps the old bytes."""
+    target = _target(root, relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.parent / f".replacing-{secrets.token_hex(8)}"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # as write_file's, under the umask
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
 
 
 def place_file(root: Path, relative: PurePosixPath, source: Path) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import os
 import shutil
 import signal
 import socket
@@ -40,7 +41,8 @@ from certsite.build import BuildOptions, BuildReport, build, template_dirs
 from certsite.cache import Cache
 from certsite.errors import BuildError, ContentError, format_diagnostic
 from certsite.load import Progress, source_lines
-from certsite.publish import replace_folder
+from certsite.preview import Snapshot, edited_pages
+from certsite.publish import replace_file, replace_folder
 from certsite.search import INDEX_DIR
 
 RELOAD_SCRIPT_URL = "/__certsite/reload.js"
@@ -100,9 +102,9 @@ class ServerState:
 
 def rebuild(
     options: BuildOptions, state: ServerState, with_search: bool, log: Callable[[str], None], progress: Progress | None = None, keep_search_index: bool = False
-) -> bool:
+) -> BuildReport | None:
     """Build into the served folder; on failure keep it and record the errors to show.
-    Return whether the build passed."""
+    Return the build's report, or None when it failed."""
     try:
         report: BuildReport = build(
             options, state.site_dir, Path.cwd(), with_search=with_search, progress=progress, keep_search_index=keep_search_index, cache=state.cache
@@ -111,14 +113,30 @@ def rebuild(
         errors = [format_diagnostic(d, source_lines(d.path)) for d in error.diagnostics]
         log("\n".join(errors) + f"\n{error}. Serving the error page until it is fixed.")
         state.finished([*errors, f"{error}."])
-        return False
+        return None
     except BuildError as error:
         log(f"build failed: {error}")
         state.finished([f"build failed: {error}"])
-        return False
+        return None
     log(f"Built {report.pages} pages ({report.rendered} rendered, the others unchanged) in {report.seconds:.2f} s.")
     state.finished([], report.site_root)
-    return True
+    return report
+
+
+def show_edits(snapshot: Snapshot, changed: set[Path], state: ServerState, log: Callable[[str], None]) -> None:
+    """Show edited announcements' own pages at once, when that is all that changed (see
+    ``preview``); the full rebuild that follows brings the rest of the site up to date."""
+    started = time.perf_counter()
+    try:
+        pages = edited_pages(snapshot, changed)
+        for path, content in sorted((pages or {}).items()):
+            replace_file(state.site_dir, path, content)
+    except (BuildError, OSError) as error:
+        log(f"could not show the edit before the rebuild ({error}); rebuilding")
+        return
+    if pages:
+        log(f"Showed the edit on {len(pages)} pages in {time.perf_counter() - started:.2f} s; now rebuilding the others.")
+        state.finished([])  # open pages reload
 
 
 class _Indexer:
@@ -354,22 +372,32 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 class _Debounced(FileSystemEventHandler):
-    """Runs ``action`` once, shortly after the last of a burst of file events."""
+    """Runs ``action`` once, shortly after the last of a burst of file events, with every
+    path the burst named."""
 
-    def __init__(self, action: Callable[[], None]):
+    def __init__(self, action: Callable[[set[Path]], None]):
         self.action = action
         self.timer: threading.Timer | None = None
         self.lock = threading.Lock()
+        self.changed: set[Path] = set()
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
         with self.lock:
+            # A folder is "modified" when a file in it is: that file's own event says what changed.
+            if not (event.is_directory and event.event_type == "modified"):
+                self.changed.update(Path(os.fsdecode(path)) for path in (event.src_path, getattr(event, "dest_path", "")) if path)
             if self.timer is not None:
                 self.timer.cancel()
-            self.timer = threading.Timer(DEBOUNCE_SECONDS, self.action)
+            self.timer = threading.Timer(DEBOUNCE_SECONDS, self._fire)
             self.timer.daemon = True
             self.timer.start()
+
+    def _fire(self) -> None:
+        with self.lock:
+            changed, self.changed = self.changed, set()
+        self.action(changed)
 
     def cancel(self) -> None:
         with self.lock:
@@ -389,18 +417,25 @@ def serve(options: BuildOptions, port: int, with_search: bool = True, log: Calla
     build_lock = threading.Lock()
     indexer: _Indexer | None = None
 
-    def on_change() -> None:
-        nonlocal indexer
+    snapshot: Snapshot | None = None  # what the served site was built from, while it builds
+
+    def on_change(changed: set[Path]) -> None:
+        nonlocal indexer, snapshot
         with build_lock:  # one build at a time; a burst during a build triggers one more
             if state.stopping:
                 return
+            if snapshot is not None and not state.errors:
+                show_edits(snapshot, changed, state, log)
             if indexer is None:
-                rebuild(options, state, with_search, log, progress)  # the first build, with its index
+                report = rebuild(options, state, with_search, log, progress)  # the first build, with its index
                 if with_search:
                     indexer = _Indexer(options, state, workdir, build_lock, log)
                     state.search_lags = True
-            elif rebuild(options, state, False, log, keep_search_index=with_search) and with_search:
-                indexer.request()
+            else:
+                report = rebuild(options, state, False, log, keep_search_index=with_search)
+                if report and with_search:
+                    indexer.request()
+            snapshot = Snapshot(report.corpus, report.renderer, options.build_date, options.include_drafts) if report and report.corpus and report.renderer else None
 
     handler = type("Handler", (_Handler,), {"state": state})
     observer = Observer()
@@ -422,7 +457,7 @@ def serve(options: BuildOptions, port: int, with_search: bool = True, log: Calla
         except OSError as error:
             raise BuildError(f"cannot listen on 127.0.0.1:{port}: {error.strerror}; try another --port") from error
         log(f"Building into {workdir} (removed when the server stops)")
-        on_change()
+        on_change(set())
         for folder in watched:
             observer.schedule(watcher, str(folder), recursive=True)
         observer.start()

@@ -33,7 +33,9 @@ ALLOWED = {
     "json_schema": {"schema", "model", "countries"},
     "scaffold": {"text"},
     "starter": set(),
-    "serve": {"build", "errors", "load", "publish", "search", "urls", "cache"},
+    # The preview's first look at an edit: one entity's pages, through the stages above.
+    "preview": {"catalog", "load", "model", "render", "urls", "views"},
+    "serve": {"build", "errors", "load", "preview", "publish", "search", "urls", "cache"},
     # Beyond STYLE.md's table: `new` and `schema` are not builds, so the command line
     # calls their modules directly rather than through build.
     "cli": {"build", "serve", "errors", "json_schema", "load", "scaffold", "validate", "starter", "text", "urls", "cache", "parallel"},
