@@ -1,13 +1,15 @@
 """The stage order, and nothing else: load -> catalog -> render and write, then publish.
 
 ``check`` stops before anything is written; ``build`` publishes only a site written in
-full. Both take work an earlier build did from the cache when its inputs are the same.
+full; ``update`` (the preview's) brings a site it serves up to date in place. All take
+work an earlier build did from the cache when its inputs are the same.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 
@@ -17,12 +19,12 @@ from certsite.errors import BuildError, ContentError, Diagnostic
 from certsite.load import Progress, load
 from certsite.model import Corpus
 from certsite.pages import WrittenPage, write_pages
-from certsite.publish import check_output_dir, place_tree, publish, write_tree
+from certsite.publish import check_output_dir, place_tree, publish, refresh_static, remove_file, replace_file, write_tree
 from certsite.render import PageRenderer, check_paths, fixed_outputs, render_site
 from certsite.fingerprint import digest_bytes
 from certsite.search import INDEX_DIR, SearchIndex, index_site, measure
-from certsite.urls import Addresses
-from certsite.views import page_specs
+from certsite.urls import Addresses, output_path
+from certsite.views import PageSpec, page_specs
 
 # certsite's own templates and static files travel inside the package, so an
 # installed wheel builds a register from any folder.
@@ -68,6 +70,7 @@ class BuildReport:
     # What the site was made from, for a preview that shows an edit before rebuilding (see ``preview``).
     corpus: Corpus | None = None
     renderer: PageRenderer | None = None
+    page_keys: dict[str, str] = field(default_factory=dict)  # every page's key by address (see ``update``)
 
 
 def _catalog(options: BuildOptions, cache: Cache, progress: Progress | None) -> tuple[Catalog, Corpus]:
@@ -84,6 +87,33 @@ def check(options: BuildOptions, progress: Progress | None = None) -> CheckResul
     """
     catalog, corpus = _catalog(options, Cache(options.cache_dir), progress)
     return CheckResult(catalog, render_site(catalog, template_dirs(options)), corpus.warnings)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What a build writes: the catalog and its pages, and the renderer that makes them."""
+
+    catalog: Catalog
+    corpus: Corpus
+    specs: list[PageSpec]
+    renderer: PageRenderer
+    static: tuple[Path, ...]  # certsite's static folder first, the register's over it
+
+
+def _plan(options: BuildOptions, cache: Cache, progress: Progress | None) -> _Plan:
+    templates = template_dirs(options)
+    catalog, corpus = _catalog(options, cache, progress)
+    specs = page_specs(catalog)
+    check_paths(specs)
+    renderer = PageRenderer(templates, catalog.site)  # before the workers fork: they share its compiled templates
+    if cache.enabled:
+        renderer.remember_catalog(catalog, corpus.announcement_digests, options.include_drafts)
+        renderer.templates_key()  # once, before the workers fork
+    return _Plan(catalog, corpus, specs, renderer, tuple(folder / "static" for folder in reversed(templates)))
+
+
+def _pages_progress(plan: _Plan, progress: Progress | None) -> Callable[[int], None] | None:
+    return (lambda done: progress("writing pages", done, len(plan.specs))) if progress else None
 
 
 def build(
@@ -103,27 +133,19 @@ def build(
     site it replaces, for a preview that indexes again later (see ``serve``). ``cache``
     is one kept between builds by the caller (default: ``options.cache_dir``'s)."""
     started = time.perf_counter()
-    templates = template_dirs(options)
-    sources = [options.content_dir, *templates]
+    sources = [options.content_dir, *template_dirs(options)]
     if options.cache_dir is not None:
         sources.append(options.cache_dir)
     check_output_dir(output_dir, sources, workdir)  # before the work, not only after it
     cache = cache or Cache(options.cache_dir)
-    catalog, corpus = _catalog(options, cache, progress)
-    specs = page_specs(catalog)
-    check_paths(specs)
-    renderer = PageRenderer(templates, catalog.site)  # before the workers fork: they share its compiled templates
-    if cache.enabled:
-        renderer.remember_catalog(catalog, corpus.announcement_digests, options.include_drafts)
-        renderer.templates_key()  # once, before the workers fork
+    plan = _plan(options, cache, progress)
     written: list[WrittenPage] = []
     index: list[SearchIndex] = []
     search_reused: list[bool] = []
 
     def fill(staging: Path) -> None:
-        report = (lambda done: progress("writing pages", done, len(specs))) if progress else None
-        written.extend(write_pages(specs, renderer, staging, cache, options.jobs, report))
-        write_tree(fixed_outputs(catalog), staging)
+        written.extend(write_pages(plan.specs, plan.renderer, staging, cache, options.jobs, _pages_progress(plan, progress)))
+        write_tree(fixed_outputs(plan.catalog), staging)
         previous_index = output_dir / INDEX_DIR
         if with_search:
             files, reused = _search_index(staging, written, cache, progress)
@@ -133,21 +155,46 @@ def build(
         elif keep_search_index and previous_index.is_dir() and not previous_index.is_symlink():
             place_tree(staging, PurePosixPath(INDEX_DIR), previous_index)
 
-    static = tuple(folder / "static" for folder in reversed(templates))  # certsite's first, the register's over them
-    publish(fill, static, output_dir, sources, workdir)
+    publish(fill, plan.static, output_dir, sources, workdir)
+    return _report(plan, written, cache, started, index[0] if index else None, any(search_reused))
+
+
+def update(options: BuildOptions, site_dir: Path, shown: dict[str, str], cache: Cache, progress: Progress | None = None) -> BuildReport:
+    """Bring ``site_dir``, a site that ``build`` or ``update`` wrote (``shown``: its
+    pages' keys by address, ``BuildReport.page_keys``), up to date in place, leaving its
+    search index as it is: only pages whose key changed are written, each in one step,
+    and pages that are no longer part of the site are removed.
+
+    For the preview alone (see ``serve``): at 10,000 announcements it skips the 14,000
+    folders that ``build`` makes and removes, but it is not all or nothing. A build that
+    fails half-way leaves some pages new and some old, so the preview shows the errors
+    instead of the site, and then builds in full."""
+    started = time.perf_counter()
+    plan = _plan(options, cache, progress)
+    written = write_pages(plan.specs, plan.renderer, site_dir, cache, options.jobs, _pages_progress(plan, progress), shown)
+    for relative, content in sorted(fixed_outputs(plan.catalog).items()):
+        replace_file(site_dir, relative, content)
+    refresh_static(plan.static, site_dir)
+    for url in sorted(set(shown) - {page.url for page in written}):
+        remove_file(site_dir, output_path(url))
+    return _report(plan, written, cache, started, None, False)
+
+
+def _report(plan: _Plan, written: list[WrittenPage], cache: Cache, started: float, index: SearchIndex | None, search_reused: bool) -> BuildReport:
+    """The build's report, once the cache keeps only the pages it wrote."""
     cache.keep_only_pages({page.key for page in written})
     html = [page for page in written if page.url.endswith(("/", ".html"))]
-    pages, rendered = len(html), sum(page.rendered for page in html)
     return BuildReport(
-        pages,
-        index[0] if index else None,
-        time.perf_counter() - started,
-        corpus.warnings,
-        Addresses(catalog.site.base_url).root,
-        rendered,
-        any(search_reused),
-        corpus,
-        renderer,
+        pages=len(html),
+        search=index,
+        seconds=time.perf_counter() - started,
+        warnings=plan.corpus.warnings,
+        site_root=Addresses(plan.catalog.site.base_url).root,
+        rendered=sum(page.rendered for page in html),
+        search_reused=search_reused,
+        corpus=plan.corpus,
+        renderer=plan.renderer,
+        page_keys={page.url: page.key for page in written},
     )
 
 

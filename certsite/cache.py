@@ -4,7 +4,8 @@ the same.
 Two kinds of entries, each under a key that is a digest of all its inputs (see
 ``fingerprint``): announcements as parsed and validated, keyed by the file's path and
 bytes, the standards and certsite's code; and rendered pages, keyed by the page's
-template, context and code. A key that matches is the same work, so a hit can never be
+template, context and code (with a record of which of them search indexes, and the
+search index itself, under the same keys). A key that matches is the same work, so a hit can never be
 stale; anything else is a miss and is redone. That makes the folder safe to delete at
 any time, and safe to keep between builds (Netlify keeps it: see netlify.toml).
 

@@ -100,9 +100,7 @@ def publish(fill: Callable[[Path], None], static_dirs: tuple[Path, ...], output_
         lock = _claim(staging)
         remove_leftovers(output_dir, keep=staging)
         fill(staging)
-        for static_dir in static_dirs:
-            if static_dir.is_dir():
-                shutil.copytree(static_dir, staging / "static", dirs_exist_ok=True)
+        refresh_static(static_dirs, staging)
         _swap_in(staging, output_dir)
     except OSError as error:
         _remove_own(staging)
@@ -129,7 +127,7 @@ def write_file(root: Path, relative: PurePosixPath, content: bytes) -> Path:
     return target
 
 
-def replace_file(root: Path, relative: PurePosixPath, content: bytes) -> None:
+def replace_file(root: Path, relative: PurePosixPath, content: bytes) -> Path:
     """Write one output in place of the file at ``relative`` under ``root``, in one step:
     a reader gets the old file or the new one, never half of it, and another link to the
     old file (the cache's copy of a page) keeps the old bytes."""
@@ -145,23 +143,44 @@ def replace_file(root: Path, relative: PurePosixPath, content: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+    return target
 
 
-def place_file(root: Path, relative: PurePosixPath, source: Path) -> bool:
+def place_file(root: Path, relative: PurePosixPath, source: Path, in_place: bool = False) -> bool:
     """Put a copy of ``source`` at ``relative`` under ``root`` (a hard link where the file
-    system allows); ``False`` if ``source`` is gone."""
+    system allows); ``False`` if ``source`` is gone. ``in_place``: in place of the file
+    there, in one step (as ``replace_file``)."""
     target = _target(root, relative)
     target.parent.mkdir(parents=True, exist_ok=True)
+    placed = target.parent / f".replacing-{secrets.token_hex(8)}" if in_place else target
     try:
-        os.link(source, target)
+        os.link(source, placed)
     except FileNotFoundError:
         return False
     except OSError:
         try:
-            shutil.copyfile(source, target)
+            shutil.copyfile(source, placed)
         except FileNotFoundError:
             return False
+    if in_place:
+        os.replace(placed, target)
     return True
+
+
+def remove_file(root: Path, relative: PurePosixPath) -> None:
+    """Remove the output at ``relative`` under ``root`` (and its folder, once empty)."""
+    target = _target(root, relative)
+    with contextlib.suppress(FileNotFoundError):
+        target.unlink()
+    with contextlib.suppress(OSError):
+        target.parent.rmdir()  # only if empty
+
+
+def refresh_static(static_dirs: tuple[Path, ...], root: Path) -> None:
+    """Copy the files of ``static_dirs`` over those under ``root``'s /static/, as ``publish`` adds them."""
+    for static_dir in static_dirs:
+        if static_dir.is_dir():
+            shutil.copytree(static_dir, root / "static", dirs_exist_ok=True)
 
 
 def place_tree(root: Path, relative: PurePosixPath, source: Path) -> None:

@@ -5,6 +5,11 @@ never watches its own output. A failed rebuild keeps the last good site on disk,
 but every page then shows the errors instead, until a fix makes the build pass.
 Open pages reload themselves through a server-sent event stream.
 
+After the first build a saved change shows in steps, each reloading the open pages:
+an edited announcement's own page and its company's page at once (``preview``: 0.1 s
+at 10,000 announcements), then the rest of the site, updated in place (``update``:
+5 s), then, in the background, search (``_Indexer``).
+
 Requests are answered by a small pool of daemon threads (see ``_Server``) from a
 listen queue long enough for a burst; the event streams that open pages hold leave
 the pool, so they never keep other requests waiting, and a build (in the watcher's
@@ -37,7 +42,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from certsite import urls
-from certsite.build import BuildOptions, BuildReport, build, template_dirs
+from certsite.build import BuildOptions, BuildReport, build, template_dirs, update
 from certsite.cache import Cache
 from certsite.errors import BuildError, ContentError, format_diagnostic
 from certsite.load import Progress, source_lines
@@ -101,14 +106,25 @@ class ServerState:
 
 
 def rebuild(
-    options: BuildOptions, state: ServerState, with_search: bool, log: Callable[[str], None], progress: Progress | None = None, keep_search_index: bool = False
+    options: BuildOptions,
+    state: ServerState,
+    with_search: bool,
+    log: Callable[[str], None],
+    progress: Progress | None = None,
+    keep_search_index: bool = False,
+    shown: dict[str, str] | None = None,
 ) -> BuildReport | None:
     """Build into the served folder; on failure keep it and record the errors to show.
-    Return the build's report, or None when it failed."""
+    ``shown``: the pages the served site has, by address and key, from the last build
+    that passed; the site is then updated in place (see ``update``), keeping its search
+    index. Return the build's report, or None when it failed."""
     try:
-        report: BuildReport = build(
-            options, state.site_dir, Path.cwd(), with_search=with_search, progress=progress, keep_search_index=keep_search_index, cache=state.cache
-        )
+        if shown is not None and state.cache is not None:
+            report: BuildReport = update(options, state.site_dir, shown, state.cache)
+        else:
+            report = build(
+                options, state.site_dir, Path.cwd(), with_search=with_search, progress=progress, keep_search_index=keep_search_index, cache=state.cache
+            )
     except ContentError as error:
         errors = [format_diagnostic(d, source_lines(d.path)) for d in error.diagnostics]
         log("\n".join(errors) + f"\n{error}. Serving the error page until it is fixed.")
@@ -418,24 +434,27 @@ def serve(options: BuildOptions, port: int, with_search: bool = True, log: Calla
     indexer: _Indexer | None = None
 
     snapshot: Snapshot | None = None  # what the served site was built from, while it builds
+    shown: dict[str, str] | None = None  # its pages' keys by address, after a build that passed
 
     def on_change(changed: set[Path]) -> None:
-        nonlocal indexer, snapshot
+        nonlocal indexer, snapshot, shown
         with build_lock:  # one build at a time; a burst during a build triggers one more
             if state.stopping:
                 return
             if snapshot is not None and not state.errors:
                 show_edits(snapshot, changed, state, log)
-            if indexer is None:
+            if not state.generation:
                 report = rebuild(options, state, with_search, log, progress)  # the first build, with its index
                 if with_search:
                     indexer = _Indexer(options, state, workdir, build_lock, log)
                     state.search_lags = True
             else:
-                report = rebuild(options, state, False, log, keep_search_index=with_search)
-                if report and with_search:
+                # In place while the last build passed; in full after a failure, which may have left half a site.
+                report = rebuild(options, state, False, log, keep_search_index=with_search, shown=shown)
+                if report and indexer is not None:
                     indexer.request()
             snapshot = Snapshot(report.corpus, report.renderer, options.build_date, options.include_drafts) if report and report.corpus and report.renderer else None
+            shown = report.page_keys if report else None
 
     handler = type("Handler", (_Handler,), {"state": state})
     observer = Observer()

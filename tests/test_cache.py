@@ -8,6 +8,7 @@ of this machinery, byte for byte.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -17,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from certsite.build import BuildOptions, BuildReport, build
+from certsite.build import BuildOptions, BuildReport, build, update
+from certsite.cache import Cache
 from conftest import PROJECT
 from generated import write_generated_register
 
@@ -74,6 +76,35 @@ def test_two_processes_and_the_cache_write_the_bytes_of_one_process_without_it(g
     assert differences(expected, reference)  # the edit shows
     assert 0 < edited.rendered < edited.pages // 4
 
+
+
+def test_the_preview_updates_its_site_in_place_to_the_bytes_of_a_cold_build(generated, tmp_path):
+    """`certsite serve` updates the site it serves in place, page by page: after an edit,
+    a new and a removed announcement, and a changed template, the folder it serves holds
+    exactly what a cold build of the same content writes, and no page more."""
+    content = tmp_path / "content"
+    shutil.copytree(generated, content)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    cache = Cache(tmp_path / "cache", records_in_memory=True)
+    options = BuildOptions(content, AS_OF, jobs=2, cache_dir=tmp_path / "cache")
+    site = tmp_path / "served"
+    shown = build(options, site, tmp_path, with_search=False, cache=cache).page_keys
+
+    files = sorted((content / "certifications").glob("*.md"))
+    text = files[40].read_text("utf-8")
+    old_title = next(line for line in text.splitlines() if line.startswith("title:"))
+    files[40].write_text(text.replace(old_title, "title: A corrected title for this announcement", 1), encoding="utf-8")
+    files[41].unlink()
+    copied = re.sub(r"^date: .*$", "date: 2026-01-05", files[42].read_text("utf-8"), count=1, flags=re.M)
+    (content / "certifications" / "2026-01-05-a-new-announcement.md").write_text(copied.replace("certificate: ", "certificate: NEW-"), encoding="utf-8")
+    report = update(options, site, shown, cache)
+    assert differences(site_bytes(site), cold_build(content, tmp_path / "reference" / "site")) == []
+    assert 0 < report.rendered < report.pages // 2
+
+    (templates / "base.html").write_text((PROJECT / "certsite/templates/base.html").read_text("utf-8").replace("<footer", "<footer data-edited", 1), encoding="utf-8")
+    update(options, site, report.page_keys, cache)
+    assert differences(site_bytes(site), cold_build(content, tmp_path / "reference-template" / "site")) == []
 
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text("utf-8")
