@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from certsite import urls
@@ -313,6 +314,7 @@ def _entity_findings(entity: EntityPage, criteria: dict[tuple[str, str], Criteri
     return [(criteria[key], grouped[key]) for key in sorted(grouped, key=lambda k: (k[0], _number_key(k[1])))]
 
 
+@lru_cache(maxsize=4096)  # a register has a few hundred criteria, sorted on every entity page
 def _number_key(number: str) -> tuple[int, ...]:
     """Criterion numbers in numeric order.
 
