@@ -148,7 +148,7 @@ def build(
         write_tree(fixed_outputs(plan.catalog), staging)
         previous_index = output_dir / INDEX_DIR
         if with_search:
-            files, reused = _search_index(staging, written, cache, progress)
+            files, reused = _search_index(staging, written, cache, options.jobs, progress)
             write_tree(files, staging)
             index.append(measure(files))
             search_reused.append(reused)
@@ -198,7 +198,9 @@ def _report(plan: _Plan, written: list[WrittenPage], cache: Cache, started: floa
     )
 
 
-def _search_index(staging: Path, written: list[WrittenPage], cache: Cache, progress: Progress | None) -> tuple[dict[PurePosixPath, bytes], bool]:
+def _search_index(
+    staging: Path, written: list[WrittenPage], cache: Cache, jobs: int, progress: Progress | None
+) -> tuple[dict[PurePosixPath, bytes], bool]:
     """The search index of the pages written under ``staging``, and whether it came from
     the cache: it does when every searchable page has the key it had when that index was
     made (the same pages give the same index, byte for byte: see ``search``)."""
@@ -209,7 +211,7 @@ def _search_index(staging: Path, written: list[WrittenPage], cache: Cache, progr
         return known[key], True
     if progress:
         progress("indexing for search", 0, len(searchable))
-    files = index_site(staging)
+    files = index_site(staging, jobs)
     if key:
         cache.store_records("search", {key: files})
     return files, False

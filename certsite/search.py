@@ -58,6 +58,7 @@ import base64
 import ctypes
 import gzip
 import hashlib
+import itertools
 import json
 import os
 import queue
@@ -67,7 +68,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Self
@@ -75,6 +76,7 @@ from typing import Self
 from pagefind.service import get_executable
 
 from certsite.errors import BuildError
+from certsite.parallel import run_in_order
 
 INDEX_DIR = "pagefind"
 # Pagefind answering nothing for this long is stopped, and the build fails.
@@ -262,21 +264,37 @@ def index_pages(pages: Iterable[tuple[str, str]]) -> dict[PurePosixPath, bytes]:
     return {PurePosixPath(INDEX_DIR) / path: content for path, content in sorted(reproducible_files(files).items())}
 
 
-def index_site(site_dir: Path) -> dict[PurePosixPath, bytes]:
+def index_site(site_dir: Path, jobs: int = 1) -> dict[PurePosixPath, bytes]:
     """``index_pages`` over the pages written under ``site_dir``, read back in the order of
-    their paths; for pages that are on disk and no longer in memory."""
-    return index_pages(site_pages(site_dir))
+    their paths; for pages that are on disk and no longer in memory.
+
+    ``jobs`` processes read and cut down the pages (``search_html``) while Pagefind
+    indexes those already cut. The workers start before Pagefind's service and its
+    threads (a process forked while other threads hold locks may hang), and the pages
+    come back in path order whatever the split, so the index is the same.
+    """
+    paths = sorted(site_dir.rglob("*.html"))
+    cut = (page for page in run_in_order(_cut_down, [(site_dir, path) for path in paths], jobs) if page is not None)
+    first = next(cut, None)  # starts the workers
+    return index_pages(itertools.chain([first] if first else [], cut))
 
 
 def site_pages(site_dir: Path) -> Iterator[tuple[str, str]]:
     """The pages under ``site_dir`` that search indexes, as ``index_pages`` takes them."""
+    found = _cut_down([(site_dir, path) for path in sorted(site_dir.rglob("*.html"))])
+    return (page for page in found if page is not None)
+
+
+def _cut_down(pages: Sequence[tuple[Path, Path]]) -> list[tuple[str, str] | None]:
+    """Each ``(site folder, page file)`` as ``index_pages`` takes it, or None when search
+    does not index it (a worker's share; see ``parallel``)."""
     mark = SEARCHABLE_MARK.encode()
-    for path in sorted(site_dir.rglob("*.html")):
+    found: list[tuple[str, str] | None] = []
+    for site_dir, path in pages:
         data = path.read_bytes()
-        if mark in data:
-            page = search_html(data.decode("utf-8"))
-            if page is not None:
-                yield page_url(PurePosixPath(path.relative_to(site_dir).as_posix())), page
+        page = search_html(data.decode("utf-8")) if mark in data else None
+        found.append((page_url(PurePosixPath(path.relative_to(site_dir).as_posix())), page) if page is not None else None)
+    return found
 
 
 def measure(files: dict[PurePosixPath, bytes | None]) -> SearchIndex:

@@ -27,7 +27,7 @@ ALLOWED = {
     "views": {"model", "catalog", "urls", "countries"},
     "render": {"errors", "catalog", "urls", "countries", "json_schema", "views", "fingerprint", "model"},
     "pages": {"urls", "cache", "parallel", "publish", "render", "views", "search"},
-    "search": {"errors"},
+    "search": {"errors", "parallel"},
     "publish": {"errors"},
     "build": {"errors", "model", "load", "catalog", "render", "search", "publish", "urls", "cache", "pages", "views", "fingerprint"},
     "json_schema": {"schema", "model", "countries"},
