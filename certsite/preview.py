@@ -42,10 +42,17 @@ class Snapshot:
     include_drafts: bool
 
 
+# More files than this saved at once (a checkout, a formatter run) are left to the full
+# rebuild, which takes them from the cache on all cores: one by one here, they would
+# hold the preview up for longer than that rebuild.
+MAX_EDITED_FILES = 8
+
+
 def edited_pages(snapshot: Snapshot, changed: Iterable[Path]) -> dict[PurePosixPath, bytes] | None:
     """The new bytes of the pages of the announcements edited among ``changed`` (paths
     that file events named) and of their entities' pages, by output path; ``None`` when
-    the change is not only such edits, and needs the full rebuild to show."""
+    the change is not only such edits (or no announcement changed at all), and needs the
+    full rebuild to show."""
     # As strings: file events and the corpus may name one file two ways (relative or
     # not), and 10,000 paths compare in milliseconds as strings but not as Path objects.
     known = {os.path.abspath(a.source): a for a in snapshot.corpus.announcements}
@@ -56,7 +63,7 @@ def edited_pages(snapshot: Snapshot, changed: Iterable[Path]) -> dict[PurePosixP
         elif os.path.lexists(path) or any(source.startswith(path + os.sep) for source in known):
             return None  # a new file, or a folder of announcements moved or removed
         # else a file that came and went (an editor's temporary file): nothing to show
-    if not edited:
+    if not edited or len(edited) > MAX_EDITED_FILES:
         return None
     standards = {standard.id: standard for standard in snapshot.corpus.standards}
     replacements: dict[Path, Announcement] = {}
@@ -64,13 +71,21 @@ def edited_pages(snapshot: Snapshot, changed: Iterable[Path]) -> dict[PurePosixP
         new = read_announcement(old.source, standards)  # type: ignore[arg-type]
         if new is None or (new.slug, new.entity_slug, new.date, new.draft) != (old.slug, old.entity_slug, old.date, old.draft):
             return None
-        replacements[old.source] = new
+        if new != old:  # a file saved unchanged shows nothing new
+            replacements[old.source] = new
+    if not replacements:
+        return None
+    entity_slugs = {a.entity_slug for a in replacements.values()}
+    announcements: dict[str, list[Announcement]] = {slug: [] for slug in entity_slugs}
+    for announcement in snapshot.corpus.announcements:  # one pass, whatever the number of entities
+        if announcement.entity_slug in announcements:
+            announcements[announcement.entity_slug].append(replacements.get(announcement.source, announcement))
     pages: dict[PurePosixPath, bytes] = {}
-    for entity_slug in sorted({a.entity_slug for a in replacements.values()}):
+    for entity_slug in sorted(entity_slugs):
         one_entity = dataclasses.replace(
             snapshot.corpus,
             entities=tuple(profile for profile in snapshot.corpus.entities if profile.slug == entity_slug),
-            announcements=tuple(replacements.get(a.source, a) for a in snapshot.corpus.announcements if a.entity_slug == entity_slug),
+            announcements=tuple(announcements[entity_slug]),
             warnings=(),
             announcement_digests={},
         )
@@ -80,4 +95,3 @@ def edited_pages(snapshot: Snapshot, changed: Iterable[Path]) -> dict[PurePosixP
             if spec.url in wanted:
                 pages[urls.output_path(spec.url)] = snapshot.renderer.render(spec)
     return pages
-

@@ -168,19 +168,35 @@ def place_file(root: Path, relative: PurePosixPath, source: Path, in_place: bool
 
 
 def remove_file(root: Path, relative: PurePosixPath) -> None:
-    """Remove the output at ``relative`` under ``root`` (and its folder, once empty)."""
+    """Remove the output at ``relative`` under ``root``, and the folders it leaves empty."""
     target = _target(root, relative)
     with contextlib.suppress(FileNotFoundError):
         target.unlink()
-    with contextlib.suppress(OSError):
-        target.parent.rmdir()  # only if empty
+    for folder in target.parents:
+        if folder == root:
+            break
+        try:
+            folder.rmdir()  # only if empty
+        except OSError:
+            break
 
 
 def refresh_static(static_dirs: tuple[Path, ...], root: Path) -> None:
-    """Copy the files of ``static_dirs`` over those under ``root``'s /static/, as ``publish`` adds them."""
+    """Make ``root``'s /static/ hold the files of ``static_dirs`` as ``publish`` adds them
+    (a later folder's file over an earlier one's), and no other file."""
+    static = root / "static"
+    wanted: set[Path] = set()
     for static_dir in static_dirs:
         if static_dir.is_dir():
-            shutil.copytree(static_dir, root / "static", dirs_exist_ok=True)
+            shutil.copytree(static_dir, static, dirs_exist_ok=True)
+            wanted.update(static / path.relative_to(static_dir) for path in static_dir.rglob("*") if not path.is_dir())
+    if static.is_dir():
+        for path in sorted(static.rglob("*"), reverse=True):  # files before their folders
+            if path.is_dir() and not path.is_symlink():
+                with contextlib.suppress(OSError):
+                    path.rmdir()  # only if empty
+            elif path not in wanted:
+                path.unlink()
 
 
 def place_tree(root: Path, relative: PurePosixPath, source: Path) -> None:

@@ -203,6 +203,8 @@ class PageRenderer:
         except jinja2.TemplateError as error:
             where = f"{error.filename}:{error.lineno}: " if isinstance(error, jinja2.TemplateSyntaxError) else ""
             raise BuildError(f"{where}template {page.template} failed for {page.url}: {error}") from error
+        except Exception as error:  # a register's template can fail in Python too: 1 / 0, a filter given the wrong type
+            raise BuildError(f"template {page.template} failed for {page.url}: {type(error).__name__}: {error}") from error
         return text.encode("utf-8")
 
     def key(self, page: PageSpec) -> str:

@@ -134,6 +134,10 @@ def rebuild(
         log(f"build failed: {error}")
         state.finished([f"build failed: {error}"])
         return None
+    except Exception as error:  # noqa: BLE001 - the preview shows it and carries on; the next change builds in full
+        log(f"build failed: {type(error).__name__}: {error}")
+        state.finished([f"build failed: {type(error).__name__}: {error}"])
+        return None
     log(f"Built {report.pages} pages ({report.rendered} rendered, the others unchanged) in {report.seconds:.2f} s.")
     state.finished([], report.site_root)
     return report
@@ -147,7 +151,7 @@ def show_edits(snapshot: Snapshot, changed: set[Path], state: ServerState, log: 
         pages = edited_pages(snapshot, changed)
         for path, content in sorted((pages or {}).items()):
             replace_file(state.site_dir, path, content)
-    except (BuildError, OSError) as error:
+    except Exception as error:  # noqa: BLE001 - the rebuild that follows shows the edit, or the error
         log(f"could not show the edit before the rebuild ({error}); rebuilding")
         return
     if pages:
@@ -450,7 +454,8 @@ def serve(options: BuildOptions, port: int, with_search: bool = True, log: Calla
                     state.search_lags = True
             else:
                 # In place while the last build passed; in full after a failure, which may have left half a site.
-                report = rebuild(options, state, False, log, keep_search_index=with_search, shown=shown)
+                previous, shown = shown, None  # until this build passes, whatever stops it
+                report = rebuild(options, state, False, log, keep_search_index=with_search, shown=previous)
                 if report and indexer is not None:
                     indexer.request()
             snapshot = Snapshot(report.corpus, report.renderer, options.build_date, options.include_drafts) if report and report.corpus and report.renderer else None

@@ -94,7 +94,8 @@ def test_the_preview_updates_its_site_in_place_to_the_bytes_of_a_cold_build(gene
     files = sorted((content / "certifications").glob("*.md"))
     text = files[40].read_text("utf-8")
     old_title = next(line for line in text.splitlines() if line.startswith("title:"))
-    files[40].write_text(text.replace(old_title, "title: A corrected title for this announcement", 1), encoding="utf-8")
+    edited = text.replace(old_title, "title: A corrected title for this announcement\naliases: [/news/2019/an-old-address/]", 1)
+    files[40].write_text(edited, encoding="utf-8")
     files[41].unlink()
     copied = re.sub(r"^date: .*$", "date: 2026-01-05", files[42].read_text("utf-8"), count=1, flags=re.M)
     (content / "certifications" / "2026-01-05-a-new-announcement.md").write_text(copied.replace("certificate: ", "certificate: NEW-"), encoding="utf-8")
@@ -103,8 +104,10 @@ def test_the_preview_updates_its_site_in_place_to_the_bytes_of_a_cold_build(gene
     assert 0 < report.rendered < report.pages // 2
 
     (templates / "base.html").write_text((PROJECT / "certsite/templates/base.html").read_text("utf-8").replace("<footer", "<footer data-edited", 1), encoding="utf-8")
+    files[40].write_text(text, encoding="utf-8")  # the alias goes again
     update(options, site, report.page_keys, cache)
     assert differences(site_bytes(site), cold_build(content, tmp_path / "reference-template" / "site")) == []
+    assert [folder for folder in site.rglob("*") if folder.is_dir() and not any(folder.iterdir())] == []
 
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text("utf-8")

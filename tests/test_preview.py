@@ -11,7 +11,7 @@ import pytest
 
 from certsite.build import BuildOptions, check, template_dirs
 from certsite.load import load
-from certsite.preview import Snapshot, edited_pages
+from certsite.preview import MAX_EDITED_FILES, Snapshot, edited_pages
 from certsite.render import PageRenderer
 from generated import published_with_findings, write_generated_register
 
@@ -113,3 +113,14 @@ def test_a_folder_of_announcements_moved_away_waits_for_the_full_rebuild(tmp_pat
     (register / "certifications").rename(tmp_path / "elsewhere")
     # What a file event names when a folder leaves the watched tree: the folder alone.
     assert edited_pages(snapshot, {register / "certifications"}) is None
+
+
+def test_files_saved_unchanged_or_many_at_once_are_left_to_the_full_rebuild(register, snapshot, edited):
+    """A checkout or a formatter touches many files: one by one here they would hold the
+    preview up for longer than the full rebuild, which takes them from the cache."""
+    files = sorted((register / "certifications").glob("*.md"))
+    assert edited_pages(snapshot, {files[0]}) is None  # saved, but nothing in it changed
+    for path in files[: MAX_EDITED_FILES + 1]:
+        edited(path, "\ntitle: ", "\ntitle: Edited ")
+    assert edited_pages(snapshot, set(files[: MAX_EDITED_FILES + 1])) is None
+    assert edited_pages(snapshot, set(files[:MAX_EDITED_FILES])) is not None

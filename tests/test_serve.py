@@ -285,3 +285,46 @@ def test_a_saved_announcement_shows_on_every_page_that_lists_it_and_search_catch
             time.sleep(1)
             page.reload()
     served.stop()
+
+
+def test_a_template_failing_half_way_shows_the_error_and_its_fix_restores_the_whole_site(content, serve_process, tmp_path):
+    """A register's own template fails in Python (1 // 0) on announcement pages only, so
+    the preview's update has already written other pages when it stops: every page
+    shows the error, and once the template is removed again the served site is exactly
+    what a build of the same content writes, with no page left from the failed one."""
+    templates = content.root.parent / "templates"
+    templates.mkdir()
+    (templates / "static").mkdir()
+    served = serve_process()
+    base = (PROJECT / "certsite/templates/base.html").read_text("utf-8")
+    (templates / "static" / "extra.css").write_text("p { color: teal }", encoding="utf-8")
+    (templates / "base.html").write_text(base.replace("<body", "{% if announcement is defined %}{{ 1 // 0 }}{% endif %}<p>BANNER</p><body", 1), encoding="utf-8")
+
+    def home() -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(served.address + "/", timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    deadline = time.monotonic() + 30
+    while home()[0] != 500:
+        assert time.monotonic() < deadline, "the failed build never showed:\n" + "".join(served.output)
+        time.sleep(0.2)
+    assert "ZeroDivisionError" in home()[1] and "announcement.html" in home()[1]
+    (templates / "base.html").unlink()
+    (templates / "static" / "extra.css").unlink()
+    while home()[0] != 200:
+        assert time.monotonic() < deadline + 30, "the fix never showed:\n" + "".join(served.output)
+        time.sleep(0.2)
+    reference = tmp_path / "reference"
+    subprocess.run(
+        [sys.executable, "-m", "certsite", "build", "--content", str(content.root), "--templates", str(templates), "--output", str(reference), "--no-search", "--no-cache", "--as-of", "2024-06-01"],
+        cwd=PROJECT, check=True, capture_output=True,
+    )
+    served_site = served.workdir / "site"
+    served_files = {p.relative_to(served_site).as_posix(): p.read_bytes() for p in served_site.rglob("*") if p.is_file()}
+    built_files = {p.relative_to(reference).as_posix(): p.read_bytes() for p in reference.rglob("*") if p.is_file()}
+    assert sorted(path for path in served_files.keys() | built_files.keys() if served_files.get(path) != built_files.get(path)) == []
+    assert "Traceback" not in "".join(served.output)
+    served.stop()
