@@ -15,9 +15,10 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 import jinja2
+from markupsafe import Markup
 from babel.dates import format_date
 
-from certsite import urls
+from certsite import structured, urls
 from certsite.catalog import Catalog
 from certsite.countries import babel_locale, country_name
 from certsite.errors import BuildError
@@ -48,6 +49,12 @@ def make_environment(template_dirs: tuple[Path, ...], addresses: urls.Addresses,
         # Country names and dates in the register's language (site.language), from CLDR.
         country_name=lambda code: country_name(code, language),
         sorted_criteria=sorted_criteria,
+        # schema.org JSON-LD of a page, built from its view data (see ``structured``).
+        json_ld=structured.json_ld,
+        news_article=structured.news_article,
+        organization=structured.organization,
+        defined_term_set=structured.defined_term_set,
+        defined_term=structured.defined_term,
     )
     # Every address a page shows goes through one of these two, so that a site under a
     # sub-path (base_url https://example.org/register/) links within itself.
@@ -56,7 +63,19 @@ def make_environment(template_dirs: tuple[Path, ...], addresses: urls.Addresses,
     env.filters["long_date"] = lambda value: long_date(value, language)
     env.filters["search_suffixes"] = search_suffixes
     env.filters["script_language"] = script_language
+    env.filters["plain_description"] = plain_description
+    env.filters["open_graph_locale"] = structured.open_graph_locale
     return env
+
+
+def plain_description(rendered: str) -> str:
+    """A description block as rendered (tags such as <time> and escaped text) as plain text of
+    bounded length, for the meta description and the sharing tags; autoescape escapes it again.
+
+    >>> plain_description(Markup('Acme &amp; Sons: certified until <time datetime="2027-01-09">9 January 2027</time>'))
+    'Acme & Sons: certified until 9 January 2027'
+    """
+    return structured.shorten(Markup(rendered).striptags())
 
 
 @lru_cache(maxsize=8192)  # a register shows a few thousand distinct dates, each many times

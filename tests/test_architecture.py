@@ -25,7 +25,9 @@ ALLOWED = {
     "catalog": {"model", "text"},
     "urls": {"model"},
     "views": {"model", "catalog", "urls", "countries"},
-    "render": {"errors", "catalog", "urls", "countries", "json_schema", "views", "fingerprint", "model"},
+    "render": {"errors", "catalog", "urls", "countries", "json_schema", "views", "fingerprint", "model", "structured"},
+    # schema.org JSON-LD and sharing descriptions of a page, from its view data.
+    "structured": {"model", "catalog", "urls"},
     "pages": {"urls", "cache", "parallel", "publish", "render", "views", "search"},
     "search": {"errors", "parallel"},
     "publish": {"errors"},
