@@ -24,8 +24,11 @@ ALLOWED = {
     "parallel": set(),
     "catalog": {"model", "text"},
     "urls": {"model"},
-    "views": {"model", "catalog", "urls", "countries"},
-    "render": {"errors", "catalog", "urls", "countries", "json_schema", "views", "fingerprint", "model"},
+    "views": {"model", "catalog", "urls", "countries", "data_fields"},
+    "render": {"errors", "catalog", "urls", "countries", "json_schema", "views", "fingerprint", "model", "data"},
+    # Open data: the downloads' fields declared once, the files written from the catalog, a spreadsheet read back.
+    "data_fields": set(),
+    "data": {"catalog", "countries", "data_fields", "model", "urls"},
     "pages": {"urls", "cache", "parallel", "publish", "render", "views", "search"},
     "search": {"errors", "parallel"},
     "publish": {"errors"},
