@@ -115,9 +115,14 @@ def certification_records(catalog: Catalog) -> list[dict[str, Any]]:
     return [record(standing) for announcement in catalog.announcements for standing in catalog.standings[announcement.slug]]
 
 
+_PLAIN = frozenset({Type.TEXT, Type.DATE, Type.URL})
+
+
 def _cell(field: DataField, value: Any) -> str:
     if value is None:
         return ""
+    if field.type in _PLAIN:
+        return guard_formula(value)
     if field.type is Type.BOOLEAN:
         return "true" if value else "false"
     if field.type is Type.TEXTS:
@@ -136,9 +141,10 @@ def _certification_row(record: dict[str, Any]) -> list[str]:
 def _finding_rows(records: list[dict[str, Any]]):
     keys = NONCONFORMANCE_ROW_FIELDS[: len(FINDING_KEYS)]
     for record in records:
+        certification = [_cell(field, record[field.name]) for field in keys] if record["nonconformances"] else []
         for number, finding in enumerate(record["nonconformances"], start=1):
             yield [
-                *(_cell(field, record[field.name]) for field in keys),
+                *certification,
                 str(number),
                 *(_cell(field, finding[field.name]) for field in NONCONFORMANCE_FIELDS),
             ]

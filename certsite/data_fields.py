@@ -98,6 +98,7 @@ FINDING_CELL_KEYS = ("clauses", "severity", "closed", "note")
 # one that starts with an apostrophe, is written with an apostrophe in front.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_GUARD = "'"
+_GUARDED_STARTS = frozenset((*FORMULA_STARTS, FORMULA_GUARD))
 
 
 def guard_formula(cell: str) -> str:
@@ -106,7 +107,7 @@ def guard_formula(cell: str) -> str:
     >>> guard_formula("=HYPERLINK(\\"http://x\\")"), guard_formula("'quoted"), guard_formula("Acme")
     ('\\'=HYPERLINK("http://x")', "''quoted", 'Acme')
     """
-    return FORMULA_GUARD + cell if cell.startswith((*FORMULA_STARTS, FORMULA_GUARD)) else cell
+    return FORMULA_GUARD + cell if cell[:1] in _GUARDED_STARTS else cell
 
 
 def unguard_formula(cell: str) -> str:
