@@ -19,11 +19,12 @@ from pathlib import Path
 from certsite import urls
 from certsite.build import BuildOptions, build, check
 from certsite.cache import DEFAULT_FOLDER
+from certsite.data_import import ImportError_, plan_import
 from certsite.errors import BuildError, ContentError, Diagnostic, format_diagnostic
 from certsite.json_schema import announcement_schema_json
 from certsite.load import load_site, load_standards, source_lines
 from certsite.parallel import available_cores
-from certsite.scaffold import AlreadyExists, CannotWrite, NewAnnouncement, create
+from certsite.scaffold import AlreadyExists, CannotWrite, NewAnnouncement, create, create_all
 from certsite.serve import serve
 from certsite.starter import NotAFolder, NotEmpty, create_register
 from certsite.text import slugify
@@ -125,6 +126,10 @@ def make_parser() -> argparse.ArgumentParser:
     schema_command = commands.add_parser("schema", help="print the JSON Schema of announcement front matter, with the address it is published at")
     schema_command.add_argument("--content", type=Path, default=Path("content"), metavar="DIR", help="content folder, for site.yaml's base_url (default: content/)")
 
+    import_command = commands.add_parser("import", help="write announcement files from a spreadsheet with the columns of the data download certifications.csv (.csv or .xlsx)")
+    import_command.add_argument("file", type=Path, metavar="FILE", help="a .csv (UTF-8) or .xlsx file whose first row names the columns")
+    import_command.add_argument("--content", type=Path, default=Path("content"), metavar="DIR", help="content folder (default: content/)")
+
     init_command = commands.add_parser("init", help="start a new register in an empty folder")
     init_command.add_argument("folder", type=Path, metavar="DIR", help="where to create it (missing or empty)")
 
@@ -144,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         return new_announcement(args)
     if args.command == "init":
         return init_register(args.folder)
+    if args.command == "import":
+        return import_spreadsheet(args.file, args.content)
     if args.command == "check" or args.no_cache:
         cache_dir = None  # check writes nothing, not even the cache
     else:
@@ -260,6 +267,35 @@ def new_announcement(args: argparse.Namespace) -> int:
         print(f"certsite new: {error}", file=sys.stderr)
         return EXIT_FAILED
     print(f"Created {path}\nFill in the auditor and the announcement text, then run: certsite check")
+    return EXIT_OK
+
+
+def import_spreadsheet(file: Path, content: Path) -> int:
+    """Every bad row is reported, and then nothing is written: a partial import would leave
+    the editor to work out which rows made it."""
+    if not file.is_file():
+        print(f"certsite import: {file} is not a file", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        files = plan_import(file, content)
+        written = create_all(content / "certifications", files)
+    except ImportError_ as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"certsite import: {len(error.problems)} problem(s) in {file.name}; nothing was written.", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as error:
+        print(f"certsite import: cannot read {file}: {error.strerror}", file=sys.stderr)
+        return EXIT_FAILED
+    except AlreadyExists as error:
+        print(f"certsite import: {error} exists already; nothing was written", file=sys.stderr)
+        return EXIT_FAILED
+    except CannotWrite as error:
+        print(f"certsite import: {error}; nothing was written", file=sys.stderr)
+        return EXIT_FAILED
+    for path in written:
+        print(f"Created {path}")
+    print(f"Imported {len(written)} announcement(s) from {file.name}. Check them with: certsite check --content {content}")
     return EXIT_OK
 
 

@@ -46,12 +46,21 @@ class Severity(StrEnum):
 
 
 @record
+class Licence:
+    """The terms under which the register's data may be reused."""
+
+    name: str
+    url: str | None = None
+
+
+@record
 class Site:
     title: str
     base_url: str  # always ends with "/"
     description: str
     language: str
     corrections: str | None
+    licence: Licence | None = None  # stated on the data downloads' page; None: no licence stated
 
 
 @record

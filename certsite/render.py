@@ -21,6 +21,7 @@ from babel.dates import format_date
 from certsite import structured, urls
 from certsite.catalog import Catalog
 from certsite.countries import babel_locale, country_name
+from certsite.data import data_outputs
 from certsite.errors import BuildError
 from certsite.fingerprint import Digests, code_digest, digest_bytes
 from certsite.json_schema import announcement_schema_json
@@ -153,16 +154,16 @@ def render_site(catalog: Catalog, template_dirs: tuple[Path, ...]) -> Outputs:
 
 def fixed_outputs(catalog: Catalog) -> Outputs:
     """The outputs that are not pages: the announcement schema, published with the site
-    so that its $id is a real address."""
+    so that its $id is a real address, and the data downloads (see ``data``)."""
     addresses = urls.Addresses(catalog.site.base_url)
     schema = announcement_schema_json(addresses.absolute(urls.ANNOUNCEMENT_SCHEMA)).encode("utf-8")
-    return {urls.output_path(urls.ANNOUNCEMENT_SCHEMA): schema}
+    return {urls.output_path(urls.ANNOUNCEMENT_SCHEMA): schema, **data_outputs(catalog)}
 
 
 def check_paths(specs: list[PageSpec]) -> None:
     """Raise ``BuildError`` if two outputs claim one path, or one needs another's path as a folder."""
-    schema_path = urls.output_path(urls.ANNOUNCEMENT_SCHEMA)
-    claimed_by: dict[PurePosixPath, str] = {schema_path: urls.ANNOUNCEMENT_SCHEMA}
+    fixed = (urls.ANNOUNCEMENT_SCHEMA, urls.DATA_JSON, urls.DATA_SCHEMA, urls.DATA_CSV, urls.NONCONFORMANCES_CSV)
+    claimed_by: dict[PurePosixPath, str] = {urls.output_path(url): url for url in fixed}
     for page in specs:
         path = urls.output_path(page.url)
         if path in claimed_by:

@@ -95,3 +95,28 @@ def create(certifications_dir: Path, new: NewAnnouncement, entity_slug: str) -> 
     except OSError as error:
         raise CannotWrite(f"cannot write {path}: {error.strerror}") from error
     return path
+
+
+def create_all(certifications_dir: Path, files: dict[str, str]) -> list[Path]:
+    """Write new announcement files (``certsite import``), all or none: raise
+    ``AlreadyExists`` rather than overwrite, and remove those written before a failure."""
+    written: list[Path] = []
+    try:
+        certifications_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in sorted(files.items()):
+            path = certifications_dir / name
+            with path.open("x", encoding="utf-8") as handle:
+                written.append(path)
+                handle.write(text)
+    except FileExistsError:
+        _remove(written)
+        raise AlreadyExists(str(certifications_dir / name)) from None
+    except OSError as error:
+        _remove(written)
+        raise CannotWrite(f"cannot write into {certifications_dir}: {error.strerror}") from error
+    return written
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)

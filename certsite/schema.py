@@ -158,4 +158,10 @@ SITE = _table(
     Field("description", Kind.TEXT, True, "One sentence about the register.", "Public register of certifications."),
     Field("language", Kind.TEXT, True, "Language code of the pages.", "en"),
     Field("corrections", Kind.TEXT, False, "mailto: or https:// address where the public reports a wrong entry.", "mailto:register@example.org"),
+    Field("licence", Kind.MAPPING, False, "The licence of the data downloads: name, and optionally url; plain text names it alone.", "{name: CC BY 4.0, url: https://creativecommons.org/licenses/by/4.0/}"),
+)
+
+LICENCE = _table(
+    Field("name", Kind.TEXT, True, "The licence's name.", "CC BY 4.0"),
+    Field("url", Kind.HTTPS, False, "The licence's text.", "https://creativecommons.org/licenses/by/4.0/"),
 )

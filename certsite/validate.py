@@ -25,6 +25,7 @@ from certsite.model import (
     Criterion,
     CriterionRef,
     EntityProfile,
+    Licence,
     Location,
     Nonconformance,
     Page,
@@ -271,7 +272,11 @@ def _display(key_path: KeyPath) -> str:
 
 def validate_site(doc: RawDocument, diagnostics: list[Diagnostic]) -> Site | None:
     reader = _Reader(doc, diagnostics)
-    values = reader.fields(doc.data, (), schema.SITE)
+    data = doc.data
+    if isinstance(data.get("licence"), str):  # a plain name: licence: CC BY 4.0
+        data = {**data, "licence": {"name": data["licence"]}}
+    values = reader.fields(data, (), schema.SITE)
+    licence = _licence(reader, values.get("licence"))
     corrections = values.get("corrections")
     parts = _split_address(corrections) if corrections else None
     reachable = (
@@ -290,7 +295,14 @@ def validate_site(doc: RawDocument, diagnostics: list[Diagnostic]) -> Site | Non
     if reader.failed:
         return None
     base_url = values["base_url"] if values["base_url"].endswith("/") else values["base_url"] + "/"
-    return Site(values["title"], base_url, values["description"], values["language"], corrections)
+    return Site(values["title"], base_url, values["description"], values["language"], corrections, licence)
+
+
+def _licence(reader: _Reader, value: Any) -> Licence | None:
+    if value is None:
+        return None
+    fields = reader.fields(value, ("licence",), schema.LICENCE)
+    return Licence(fields["name"], fields.get("url")) if "name" in fields else None
 
 
 def validate_standard(doc: RawDocument, diagnostics: list[Diagnostic]) -> Standard | None:

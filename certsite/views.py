@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from certsite import urls
 from certsite.catalog import Catalog, EntityPage, Finding, Standing
 from certsite.countries import country_name
+from certsite.data_fields import CERTIFICATION_FIELDS, FINDING_CELL_KEYS, FORMULA_STARTS, LIST_SEPARATOR, NONCONFORMANCE_FIELDS, NONCONFORMANCE_ROW_FIELDS
 from certsite.model import Announcement, Criterion, Standard
 
 FEED_SIZE = 50
@@ -173,6 +174,17 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
         ),
         spec(urls.SEARCH, "search.html"),
         spec(urls.NOT_FOUND, "404.html"),
+        spec(
+            urls.DATA,
+            "data.html",
+            certification_fields=CERTIFICATION_FIELDS,
+            nonconformance_fields=NONCONFORMANCE_FIELDS,
+            nonconformance_row_fields=NONCONFORMANCE_ROW_FIELDS,
+            list_separator=LIST_SEPARATOR,
+            finding_cell_keys=FINDING_CELL_KEYS,
+            formula_starts=FORMULA_STARTS,
+            counts={"certifications": sum(len(catalog.standings[a.slug]) for a in catalog.announcements), "findings": sum(finding_counts.values())},
+        ),
     ]
     specs += [
         spec(pager.url, "announcements.html", latest=listed(chunk), years=years, year=year, pager=pager)

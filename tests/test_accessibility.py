@@ -36,6 +36,7 @@ PAGE_TYPES = {
     "search, before a query": r"/search/",
     "search, results shown": r"/search/\?q=.+",
     "not found (404)": r"/404\.html",
+    "open data": r"/data/",
     "plain page": r"/[^/]+/",
 }
 
