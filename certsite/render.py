@@ -16,8 +16,9 @@ from pathlib import Path, PurePosixPath
 
 import jinja2
 from babel.dates import format_date
+from markupsafe import Markup
 
-from certsite import urls
+from certsite import charts, urls
 from certsite.catalog import Catalog
 from certsite.countries import babel_locale, country_name
 from certsite.errors import BuildError
@@ -48,6 +49,9 @@ def make_environment(template_dirs: tuple[Path, ...], addresses: urls.Addresses,
         # Country names and dates in the register's language (site.language), from CLDR.
         country_name=lambda code: country_name(code, language),
         sorted_criteria=sorted_criteria,
+        # charts escapes every label itself, so its SVG goes into pages as markup.
+        bar_chart=lambda chart: Markup(charts.bar_chart(chart)),
+        timeline_chart=lambda timeline: Markup(charts.timeline_chart(timeline)),
     )
     # Every address a page shows goes through one of these two, so that a site under a
     # sub-path (base_url https://example.org/register/) links within itself.

@@ -24,8 +24,8 @@ ALLOWED = {
     "parallel": set(),
     "catalog": {"model", "text"},
     "urls": {"model"},
-    "views": {"model", "catalog", "urls", "countries"},
-    "render": {"errors", "catalog", "urls", "countries", "json_schema", "views", "fingerprint", "model"},
+    "views": {"model", "catalog", "urls", "countries", "charts", "figures"},
+    "render": {"errors", "catalog", "urls", "countries", "json_schema", "views", "fingerprint", "model", "charts"},
     "pages": {"urls", "cache", "parallel", "publish", "render", "views", "search"},
     "search": {"errors", "parallel"},
     "publish": {"errors"},
@@ -41,6 +41,9 @@ ALLOWED = {
     "cli": {"build", "serve", "errors", "json_schema", "load", "scaffold", "validate", "starter", "text", "urls", "cache", "parallel"},
     "__main__": {"cli"},
     "__init__": set(),
+    # Charts: drawing from plain numbers (charts), and the numbers counted from the catalog (figures).
+    "charts": set(),
+    "figures": {"catalog", "charts", "countries", "model"},
 }
 
 
