@@ -190,7 +190,7 @@ def timeline_chart(timeline: Timeline) -> str:
     for year in _years(first, last):
         left = _n(x(date(year, 1, 1)))
         parts.append(f'<line class="chart-tick" x1="{left}" y1="{AXIS - 6}" x2="{left}" y2="{_n(height)}"/>')
-        parts.append(f'<text class="chart-label" x="{left}" y="{AXIS - 10}" text-anchor="middle">{year}</text>')
+        parts.append(f'<text class="chart-year" x="{left}" y="{AXIS - 10}" text-anchor="middle">{year}</text>')
     parts.append("</g>")
     for index, span in enumerate(timeline.spans):
         top = AXIS + index * SPAN_ROW
