@@ -15,10 +15,10 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 import jinja2
-from markupsafe import Markup
 from babel.dates import format_date
+from markupsafe import Markup
 
-from certsite import structured, urls
+from certsite import charts, structured, urls
 from certsite.catalog import Catalog
 from certsite.countries import babel_locale, country_name
 from certsite.data import data_outputs
@@ -56,6 +56,9 @@ def make_environment(template_dirs: tuple[Path, ...], addresses: urls.Addresses,
         organization=structured.organization,
         defined_term_set=structured.defined_term_set,
         defined_term=structured.defined_term,
+        # charts escapes every label itself, so its SVG goes into pages as markup.
+        bar_chart=lambda chart: Markup(charts.bar_chart(chart)),
+        timeline_chart=lambda timeline: Markup(charts.timeline_chart(timeline)),
     )
     # Every address a page shows goes through one of these two, so that a site under a
     # sub-path (base_url https://example.org/register/) links within itself.

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from certsite import urls
+from certsite import figures, urls
 from certsite.catalog import Catalog, EntityPage, Finding, Standing
+from certsite.charts import BarChart
 from certsite.countries import country_name
 from certsite.data_fields import CERTIFICATION_FIELDS, FINDING_CELL_KEYS, FORMULA_STARTS, LIST_SEPARATOR, NONCONFORMANCE_FIELDS, NONCONFORMANCE_ROW_FIELDS
 from certsite.model import Announcement, Criterion, Standard
@@ -155,6 +156,7 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
                 "standards": len(catalog.standards),
                 "findings": sum(finding_counts.values()),
             },
+            charts=(figures.certifications_per_year(catalog), figures.certifications_per_country(catalog)),
         ),
         spec(
             urls.ANNOUNCEMENTS,
@@ -165,7 +167,12 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
             pager=None,
         ),
         *_entity_index(catalog, spec),
-        spec(urls.CRITERIA, "criteria.html", finding_counts=finding_counts),
+        spec(
+            urls.CRITERIA,
+            "criteria.html",
+            finding_counts=finding_counts,
+            charts={s.id: figures.criteria_index_chart(s, finding_counts) for s in catalog.standards},
+        ),
         spec(
             urls.STANDARDS,
             "standards.html",
@@ -210,6 +217,7 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
             entity=entity,
             findings=_entity_findings(entity, criteria),
             filters=search_filters(entity, standards, catalog.site.language),
+            timeline=figures.certification_timeline(entity, standards, catalog.build_date),
         )
         for entity in catalog.entities
     ]
@@ -235,10 +243,13 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
             standard=s,
             entities=chunk,
             in_force=in_force.get(s.id, 0),
-            finding_counts={key: count for key, count in finding_counts.items() if key[0] == s.id},
+            finding_counts=standard_counts,
+            # Only on the first page, where the criteria and their counts are.
+            charts=_standard_charts(s, standard_counts) if pager.number == 1 else (),
             pager=pager,
         )
         for s in catalog.standards
+        for standard_counts in [{key: count for key, count in finding_counts.items() if key[0] == s.id}]
         for chunk, pager in paginate(catalog.entities_by_standard.get(s.id, ()), urls.standard_url(s))
     ]
     specs += [spec(urls.page_url(page), "page.html", page=page) for page in catalog.pages]
@@ -264,6 +275,13 @@ def _sitemaps(page_urls: list[str], spec: Callable[..., PageSpec]) -> list[PageS
         spec(urls.SITEMAP, "sitemap-index.xml", sitemap_urls=part_urls),
         *(spec(part_url, "sitemap.xml", page_urls=part) for part_url, part in zip(part_urls, parts)),
     ]
+
+
+def _standard_charts(standard: Standard, finding_counts: dict[tuple[str, str], int]) -> tuple[BarChart, ...]:
+    """A standard's findings in pictures: per principle (when it has principles), and its most frequent criteria."""
+    per_principle = figures.findings_per_principle(standard, finding_counts)
+    top = figures.most_frequent_criteria(standard, finding_counts)
+    return tuple(chart for chart in (per_principle, top) if chart is not None and any(bar.value for bar in chart.bars))
 
 
 def _criteria_named(announcement: Announcement) -> list[tuple[str, str]]:

@@ -24,8 +24,8 @@ ALLOWED = {
     "parallel": set(),
     "catalog": {"model", "text"},
     "urls": {"model"},
-    "views": {"model", "catalog", "urls", "countries", "data_fields"},
-    "render": {"errors", "catalog", "urls", "countries", "json_schema", "views", "fingerprint", "model", "structured", "data"},
+    "views": {"model", "catalog", "urls", "countries", "data_fields", "charts", "figures"},
+    "render": {"errors", "catalog", "urls", "countries", "json_schema", "views", "fingerprint", "model", "structured", "data", "charts"},
     # schema.org JSON-LD and sharing descriptions of a page, from its view data.
     "structured": {"model", "catalog", "urls"},
     # Open data: the downloads' fields declared once, the files written from the catalog, a spreadsheet read back.
@@ -47,6 +47,9 @@ ALLOWED = {
     "cli": {"build", "serve", "errors", "json_schema", "load", "scaffold", "validate", "starter", "text", "urls", "cache", "parallel", "data_import"},
     "__main__": {"cli"},
     "__init__": set(),
+    # Charts: drawing from plain numbers (charts), and the numbers counted from the catalog (figures).
+    "charts": set(),
+    "figures": {"catalog", "charts", "countries", "model"},
 }
 
 
