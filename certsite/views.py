@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from certsite import urls
+from certsite import urls, verify
 from certsite.catalog import Catalog, EntityPage, Finding, Standing
 from certsite.countries import country_name
 from certsite.model import Announcement, Criterion, Standard
@@ -230,11 +230,14 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
         for chunk, pager in paginate(catalog.entities_by_standard.get(s.id, ()), urls.standard_url(s))
     ]
     specs += [spec(urls.page_url(page), "page.html", page=page) for page in catalog.pages]
+    lookup = verify.lookup_parts(catalog)
+    specs.append(spec(urls.VERIFY, "verify.html", parts=len(lookup)))
     specs += [spec(alias, "redirect.html", target=urls.announcement_url(a)) for alias, a in catalog.redirects]
     html_urls = [s.url for s in specs if s.template not in ("404.html", "redirect.html")]
     specs += [
         *_feeds(catalog, standards, spec),
         *_sitemaps(html_urls, spec),
+        *(spec(urls.certificates_url(number), "certificates.json", certificates=part) for number, part in enumerate(lookup)),
         spec(urls.ROBOTS, "robots.txt"),
         # Netlify answers these with a real 301; the redirect pages serve every other host.
         spec(urls.NETLIFY_REDIRECTS, "_redirects", redirects=[(alias, urls.announcement_url(a)) for alias, a in catalog.redirects]),

@@ -36,6 +36,8 @@ PAGE_TYPES = {
     "search, before a query": r"/search/",
     "search, results shown": r"/search/\?q=.+",
     "not found (404)": r"/404\.html",
+    "verify, before a query": r"/verify/",
+    "verify, answer shown": r"/verify/\?id=.+",
     "plain page": r"/[^/]+/",
 }
 
