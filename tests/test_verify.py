@@ -256,3 +256,10 @@ def test_a_large_registers_lookup_is_split_and_every_part_is_found(browser, tmp_
             ask(page, base, f"c{n:05d}x")
             assert page.locator("#verify-answer h3").all_inner_texts() == [f"Company {n}"]
         page.close()
+
+
+def test_a_page_cannot_take_the_verify_address(content, certsite):
+    content.write("pages/verify.md", "---\ntitle: Verify\n---\nOur own verification page.\n")
+    run = certsite("check", "--content", content.root)
+    assert run.code == 1
+    assert f"{content.root}/pages/verify.md" in run.err and "/verify/ clashes with a generated section" in run.err
