@@ -249,6 +249,10 @@ def _feeds(catalog: Catalog, standards: dict[str, Standard], spec: Callable[...,
     """The site's Atom feed, and one per entity, standard and criterion to follow it alone:
     each the latest ``FEED_SIZE`` announcements that concern it, newest first.
 
+    The site's feed carries each announcement's text; the others, of which a register has
+    thousands, their summaries (50 texts would make a criterion's feed 300 KB, fetched by
+    every reader that follows it), each a link away from the text.
+
     A feed is as new as its newest entry. One with no entries yet (a criterion without
     findings) takes the register's newest announcement, else the build date: a date from
     the content, so that an unchanged register gives an unchanged feed.
@@ -258,7 +262,7 @@ def _feeds(catalog: Catalog, standards: dict[str, Standard], spec: Callable[...,
     def feed(feed_url: str, page_url: str, title: str | None, announcements: Sequence[Announcement]) -> PageSpec:
         entries = tuple(announcements[:FEED_SIZE])
         updated = entries[0].date if entries else register_updated
-        return spec(feed_url, "feed.xml", feed_title=title, page=page_url, entries=entries, updated=updated)
+        return spec(feed_url, "feed.xml", feed_title=title, page=page_url, entries=entries, updated=updated, full_text=title is None)
 
     by_standard: dict[str, list[Announcement]] = defaultdict(list)
     for announcement in catalog.announcements:  # newest first, so each standard's list is too

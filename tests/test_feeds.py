@@ -224,3 +224,14 @@ def test_every_feed_a_page_announces_exists(site, asi_site):
         announced = {href for page in html_pages(root) for href in alternate_feeds(page)}
         assert len(announced) > 3
         assert [href for href in sorted(announced) if not (root / href.lstrip("/")).is_file()] == []
+
+
+def test_a_topic_feed_gives_each_announcements_summary_and_the_site_feed_its_text(site, register):
+    newest_busy = f"Busy Foundry update {FEED_SIZE + 2}"  # the last of the daily announcements
+    entry = ET.parse(site.root / "entities/busy/feed.xml").getroot().find(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}title") == newest_busy
+    assert entry.findtext(f"{ATOM}summary") == f"{newest_busy}, said the register."  # the body's first paragraph
+    assert entry.find(f"{ATOM}content") is None
+    newest = ET.parse(site.root / "feed.xml").getroot().find(f"{ATOM}entry")
+    assert newest.findtext(f"{ATOM}title") == published(register)[0]["title"]
+    assert "said the register." in newest.findtext(f"{ATOM}content")
