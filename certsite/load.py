@@ -38,7 +38,7 @@ CONTENT_ENTRIES = frozenset({"site.yaml", "standards", "entities", "certificatio
 
 # First address segments the generator owns: its sections and its top-level files.
 RESERVED_SLUGS = frozenset(
-    {"certifications", "entities", "criteria", "standards", "search", "data", "pagefind", "static",
+    {"certifications", "entities", "criteria", "standards", "search", "data", "pagefind", "static", "verify",
      "feed.xml", "sitemap.xml", "robots.txt", "404.html", "_redirects", "404", "schema"}
 )
 # An alias in /certifications/ must look like an announcement's own address, so that it

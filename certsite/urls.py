@@ -38,6 +38,8 @@ NONCONFORMANCES_CSV = "/data/nonconformances.csv"
 STYLESHEET = "/static/style.css"
 SEARCH_SCRIPT = "/static/search.js"
 FAVICON = "/static/favicon.svg"
+VERIFY = "/verify/"
+VERIFY_SCRIPT = "/static/verify.js"
 
 
 def announcement_url(announcement: Announcement) -> str:
@@ -101,6 +103,25 @@ def standard_url(standard: Standard | str) -> str:
 
 def page_url(page: Page) -> str:
     return f"/{page.slug}/"
+
+
+def feed_url(page_url: str) -> str:
+    """The Atom feed that follows one entity, standard or criterion: beside its page.
+
+    >>> feed_url("/entities/baotou/"), feed_url("/criteria/asi-ps-v3/5.1/")
+    ('/entities/baotou/feed.xml', '/criteria/asi-ps-v3/5.1/feed.xml')
+    """
+    return f"{page_url}feed.xml"
+
+
+def certificates_url(shard: int) -> str:
+    """One part of the verify page's lookup data: the certificates whose normalised number
+    hashes to ``shard`` (see ``verify``).
+
+    >>> certificates_url(0)
+    '/verify/certificates-0.json'
+    """
+    return f"{VERIFY}certificates-{shard}.json"
 
 
 def sitemap_part_url(number: int) -> str:

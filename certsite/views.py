@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from certsite import figures, urls
+from certsite import figures, urls, verify
 from certsite.catalog import Catalog, EntityPage, Finding, Standing
 from certsite.charts import BarChart
 from certsite.countries import country_name
@@ -253,16 +253,57 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
         for chunk, pager in paginate(catalog.entities_by_standard.get(s.id, ()), urls.standard_url(s))
     ]
     specs += [spec(urls.page_url(page), "page.html", page=page) for page in catalog.pages]
+    lookup = verify.lookup_parts(catalog)
+    specs.append(spec(urls.VERIFY, "verify.html", parts=len(lookup)))
     specs += [spec(alias, "redirect.html", target=urls.announcement_url(a)) for alias, a in catalog.redirects]
     html_urls = [s.url for s in specs if s.template not in ("404.html", "redirect.html")]
     specs += [
-        spec(urls.FEED, "feed.xml", entries=catalog.announcements[:FEED_SIZE]),
+        *_feeds(catalog, standards, spec),
         *_sitemaps(html_urls, spec),
+        *(spec(urls.certificates_url(number), "certificates.json", certificates=part) for number, part in enumerate(lookup)),
         spec(urls.ROBOTS, "robots.txt"),
         # Netlify answers these with a real 301; the redirect pages serve every other host.
         spec(urls.NETLIFY_REDIRECTS, "_redirects", redirects=[(alias, urls.announcement_url(a)) for alias, a in catalog.redirects]),
     ]
     return specs
+
+
+def _feeds(catalog: Catalog, standards: dict[str, Standard], spec: Callable[..., PageSpec]) -> list[PageSpec]:
+    """The site's Atom feed, and one per entity, standard and criterion to follow it alone:
+    each the latest ``FEED_SIZE`` announcements that concern it, newest first.
+
+    The site's feed carries each announcement's text; the others, of which a register has
+    thousands, their summaries (50 texts would make a criterion's feed 300 KB, fetched by
+    every reader that follows it), each a link away from the text.
+
+    A feed is as new as its newest entry. One with no entries yet (a criterion without
+    findings) takes the register's newest announcement, else the build date: a date from
+    the content, so that an unchanged register gives an unchanged feed.
+    """
+    register_updated = catalog.announcements[0].date if catalog.announcements else catalog.build_date
+
+    def feed(feed_url: str, page_url: str, title: str | None, announcements: Sequence[Announcement]) -> PageSpec:
+        entries = tuple(announcements[:FEED_SIZE])
+        updated = entries[0].date if entries else register_updated
+        return spec(feed_url, "feed.xml", feed_title=title, page=page_url, entries=entries, updated=updated, full_text=title is None)
+
+    by_standard: dict[str, list[Announcement]] = defaultdict(list)
+    for announcement in catalog.announcements:  # newest first, so each standard's list is too
+        for standard_id in dict.fromkeys(c.standard_id for c in announcement.certifications):
+            by_standard[standard_id].append(announcement)
+    feeds = [feed(urls.FEED, urls.HOME, None, catalog.announcements)]
+    feeds += [feed(urls.feed_url(urls.entity_url(e.slug)), urls.entity_url(e.slug), e.name, e.announcements) for e in catalog.entities]
+    feeds += [
+        feed(urls.feed_url(urls.standard_url(s)), urls.standard_url(s), f"{s.name} {s.version}", by_standard.get(s.id, ()))
+        for s in catalog.standards
+    ]
+    for s in catalog.standards:
+        for c in s.criteria:
+            # An announcement with two findings under one criterion is one entry.
+            concerned = {finding.announcement.slug: finding.announcement for finding in catalog.findings(c)}
+            title = f"criterion {c.number} {c.title} ({standards[c.standard_id].name} {standards[c.standard_id].version})"
+            feeds.append(feed(urls.feed_url(urls.criterion_url(c)), urls.criterion_url(c), title, list(concerned.values())))
+    return feeds
 
 
 def _sitemaps(page_urls: list[str], spec: Callable[..., PageSpec]) -> list[PageSpec]:

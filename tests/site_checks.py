@@ -159,6 +159,11 @@ def page_addresses(root: Path) -> list[str]:
     if (root / "pagefind").is_dir() and (root / "search/index.html").is_file() and a_to_z.is_file():
         first = _soup(a_to_z).select_one("ul.entity-list a")
         addresses.append("/search/?q=" + quote(first.get_text(strip=True) if first else "a"))
+    lookup = sorted(root.glob("verify/certificates-*.json"))
+    if lookup:
+        numbers = [match["certificate"] for part in lookup for matches in json.loads(part.read_text("utf-8")).values() for match in matches]
+        # The verify page answering: with a certificate, or with "no such certificate" when the register has none.
+        addresses.append("/verify/?id=" + quote(numbers[0] if numbers else "no-such-certificate"))
     return addresses
 
 
@@ -237,6 +242,8 @@ def browser_audit(root: Path, addresses: list[str] | None = None) -> BrowserAudi
                 continue
             if "q=" in address:  # the search page: wait for its answer
                 page.wait_for_function("document.getElementById('search-count').textContent.trim() !== ''")
+            if "?id=" in address:  # the verify page: wait for its answer
+                page.wait_for_function("document.getElementById('verify-answer').textContent.trim() !== ''")
             page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
             page.add_script_tag(content=script)
             for problem in landmark_problems_in(page.locator("body").aria_snapshot()):

@@ -37,6 +37,8 @@ PAGE_TYPES = {
     "search, results shown": r"/search/\?q=.+",
     "not found (404)": r"/404\.html",
     "open data": r"/data/",
+    "verify, before a query": r"/verify/",
+    "verify, answer shown": r"/verify/\?id=.+",
     "plain page": r"/[^/]+/",
 }
 

@@ -24,7 +24,7 @@ ALLOWED = {
     "parallel": set(),
     "catalog": {"model", "text"},
     "urls": {"model"},
-    "views": {"model", "catalog", "urls", "countries", "data_fields", "charts", "figures"},
+    "views": {"model", "catalog", "urls", "countries", "data_fields", "charts", "figures", "verify"},
     "render": {"errors", "catalog", "urls", "countries", "json_schema", "views", "fingerprint", "model", "structured", "data", "charts"},
     # schema.org JSON-LD and sharing descriptions of a page, from its view data.
     "structured": {"model", "catalog", "urls"},
@@ -32,6 +32,8 @@ ALLOWED = {
     "data_fields": set(),
     "data": {"catalog", "countries", "data_fields", "model", "urls"},
     "data_import": {"countries", "data_fields", "schema", "text"},
+    # The verify page's certificate lookup: numbers normalised, and the certifications they find.
+    "verify": {"catalog"},
     "pages": {"urls", "cache", "parallel", "publish", "render", "views", "search"},
     "search": {"errors", "parallel"},
     "publish": {"errors"},

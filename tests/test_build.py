@@ -190,7 +190,7 @@ def test_every_detail_of_a_certification_reaches_the_press_release_page(content,
     assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
     page = BeautifulSoup((site / "certifications/2024-01-10-acme-metals/index.html").read_text("utf-8"), "html.parser")
     facts = {dt.get_text(" ", strip=True): dt.find_next_sibling("dd").get_text(" ", strip=True) for dt in page.select("section.certification dt")}
-    assert facts["Certificate"] == "ASI-2024-017"
+    assert facts["Certificate"] == "ASI-2024-017 verify certificate ASI-2024-017"  # with its link to /verify/
     assert facts["Scope"] == "Smelting"
     assert facts["Status as of 1 June 2024"] == "Suspended , end date 9 January 2027"
     assert facts["Valid"] == "from 10 January 2024 until 9 January 2027"

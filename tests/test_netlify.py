@@ -345,6 +345,13 @@ def test_a_reader_browses_and_searches_and_the_browser_refuses_nothing(page, net
     assert violations_on(page, netlify) == []
 
 
+def test_a_reader_verifies_a_certificate_number_and_the_browser_refuses_nothing(page, netlify):
+    page.goto("/verify/?id=ASI-0000")  # verify.js (script-src) fetches its lookup (connect-src)
+    page.locator("#verify-answer h2").wait_for()
+    assert "No certificate numbered ASI-0000 is in the register" in page.locator("#verify-answer").inner_text()
+    assert violations_on(page, netlify) == []
+
+
 def test_another_site_cannot_show_the_register_in_a_frame(page, netlify):
     page.set_content(f'<iframe src="{netlify.url}{ENTITY}"></iframe>')
     reports = wait_for_report(page, netlify, "frame-ancestors")

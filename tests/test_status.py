@@ -71,13 +71,14 @@ def test_an_entity_page_opens_with_the_answer_then_the_history(site):
         "Test Performance Standard V1: certified, valid until 31 March 2028 (certificate VM-2025), 1 open finding."
     )
     assert rows(page.find("table", class_="current")) == [
-        ["Test Performance Standard V1", "Certified", "31 March 2028", "VM-2025", "1", "1 April 2025"]
+        # Each certificate number links to its verification, named for screen readers.
+        ["Test Performance Standard V1", "Certified", "31 March 2028", "VM-2025 verify certificate VM-2025", "1", "1 April 2025"]
     ]
     history = rows(page.find("table", class_="history"))
     assert [(row[1], row[2], row[3]) for row in history] == [
-        ("1 April 2025", "VM-2025", "Certified , valid until 31 March 2028"),
-        ("1 March 2023", "VM-2023", "Superseded by the announcement of 1 April 2025"),
-        ("1 February 2021", "VM-2021", "Superseded by the announcement of 1 March 2023"),
+        ("1 April 2025", "VM-2025 verify certificate VM-2025", "Certified , valid until 31 March 2028"),
+        ("1 March 2023", "VM-2023 verify certificate VM-2023", "Superseded by the announcement of 1 April 2025"),
+        ("1 February 2021", "VM-2021 verify certificate VM-2021", "Superseded by the announcement of 1 March 2023"),
     ]
     superseded = page.find("table", class_="history").find_all("tr")[2]
     assert superseded.find("a", string="announcement of 1 April 2025")["href"] == "/certifications/2025-04-01-vestera-metall/"
