@@ -19,7 +19,7 @@ from pathlib import Path
 from certsite import urls
 from certsite.build import BuildOptions, build, check
 from certsite.cache import DEFAULT_FOLDER
-from certsite.data_import import ImportError_, plan_import
+from certsite.data_import import SpreadsheetProblems, plan_import
 from certsite.errors import BuildError, ContentError, Diagnostic, format_diagnostic
 from certsite.json_schema import announcement_schema_json
 from certsite.load import load_site, load_standards, source_lines
@@ -279,7 +279,7 @@ def import_spreadsheet(file: Path, content: Path) -> int:
     try:
         files = plan_import(file, content)
         written = create_all(content / "certifications", files)
-    except ImportError_ as error:
+    except SpreadsheetProblems as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         print(f"certsite import: {len(error.problems)} problem(s) in {file.name}; nothing was written.", file=sys.stderr)

@@ -44,7 +44,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _ANNOUNCEMENT_ADDRESS = re.compile(r"^https://[^/\s]+/(?:[^\s]*/)?certifications/([0-9]{4}-[0-9]{2}-[0-9]{2}-[a-z0-9]+(?:-[a-z0-9]+)*)/$")
 
 
-class ImportError_(Exception):  # noqa: N801 - ImportError is Python's own
+class SpreadsheetProblems(Exception):
     """The spreadsheet cannot be imported; ``problems`` are all its messages, located."""
 
     def __init__(self, problems: list[str]):
@@ -63,15 +63,15 @@ class _Announcement:
 def read_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     """The sheet's rows as text, numbered as a spreadsheet numbers them (the header is row 1).
 
-    Raises ``ImportError_`` for a file too large, too many rows, or one that is not CSV or Excel.
+    Raises ``SpreadsheetProblems`` for a file too large, too many rows, or one that is not CSV or Excel.
     """
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise ImportError_([f"{path.name}: the file has {size:,} bytes; the limit is {MAX_FILE_BYTES:,}: split it into several"])
+        raise SpreadsheetProblems([f"{path.name}: the file has {size:,} bytes; the limit is {MAX_FILE_BYTES:,}: split it into several"])
     rows = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path)
     for number, row in enumerate(rows, start=1):
         if number > MAX_ROWS + 1:
-            raise ImportError_([f"{path.name}: more than {MAX_ROWS:,} rows; split the file into several"])
+            raise SpreadsheetProblems([f"{path.name}: more than {MAX_ROWS:,} rows; split the file into several"])
         yield number, row
 
 
@@ -79,12 +79,12 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ImportError_([f"{path.name}: byte {error.start:,} is not UTF-8; save the file as CSV UTF-8"]) from None
+        raise SpreadsheetProblems([f"{path.name}: byte {error.start:,} is not UTF-8; save the file as CSV UTF-8"]) from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         yield from reader
     except csv.Error as error:  # a cell longer than csv's own limit, or a stray quote
-        raise ImportError_([f"{path.name}:{reader.line_num}: {error}; check the quotes on that line"]) from None
+        raise SpreadsheetProblems([f"{path.name}:{reader.line_num}: {error}; check the quotes on that line"]) from None
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:
@@ -93,7 +93,7 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ImportError_([f"{path.name}: not an Excel workbook ({type(error).__name__}); save it as .xlsx or CSV UTF-8"]) from None
+        raise SpreadsheetProblems([f"{path.name}: not an Excel workbook ({type(error).__name__}); save it as .xlsx or CSV UTF-8"]) from None
     try:
         for row in workbook.worksheets[0].iter_rows(values_only=True):
             yield [_xlsx_text(value) for value in row]
@@ -118,17 +118,17 @@ def _xlsx_text(value: Any) -> str:
 
 def plan_import(path: Path, content_dir: Path) -> dict[str, str]:
     """Every announcement file the spreadsheet makes, by file name, as text; raise
-    ``ImportError_`` with every problem found (bad rows, files that exist already)."""
+    ``SpreadsheetProblems`` with every problem found (bad rows, files that exist already)."""
     name = path.name
     problems: list[str] = []
     rows = read_rows(path)
     header_row = next(rows, None)
     if header_row is None:
-        raise ImportError_([f"{name}: the file is empty; the first row names the columns, e.g. {','.join(REQUIRED)}"])
+        raise SpreadsheetProblems([f"{name}: the file is empty; the first row names the columns, e.g. {','.join(REQUIRED)}"])
     header = [unguard_formula(cell).strip() for cell in header_row[1]]
     problems += _header_problems(name, header)
     if problems:
-        raise ImportError_(problems)
+        raise SpreadsheetProblems(problems)
     standards_dir = content_dir / "standards"
     known_standards = {p.stem for p in standards_dir.glob("*.yaml")} if standards_dir.is_dir() else None
     announcements: dict[str, _Announcement] = {}
@@ -149,7 +149,7 @@ def plan_import(path: Path, content_dir: Path) -> dict[str, str]:
         if (target / planned.file_name).exists():
             problems.append(f"{name}:{planned.rows[0]}: {target / planned.file_name} exists already; import never overwrites a file (remove that row or the file)")
     if problems:
-        raise ImportError_(problems)
+        raise SpreadsheetProblems(problems)
     return {planned.file_name: announcement_text(planned, name) for planned in announcements.values()}
 
 
