@@ -10,6 +10,7 @@ announcements, so rendering never scans the corpus.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 from collections import defaultdict
 from datetime import date, timedelta
 from enum import StrEnum
@@ -149,7 +150,8 @@ def _standings(published: list[Announcement], standards: dict[str, Standard], as
     standings = {}
     for announcement in published:
         items = []
-        for position, certification in enumerate(announcement.certifications, start=1):
+        for position, announced in enumerate(announcement.certifications, start=1):
+            certification = _as_known_on(announced, as_of)
             until, derived = end_date(certification, announcement.date, standards[certification.standard_id].validity)
             superseded_by = successor.get((announcement.slug, position))
             status = _status(certification, superseded_by, until, as_of)
@@ -158,6 +160,15 @@ def _standings(published: list[Announcement], standards: dict[str, Standard], as
             items.append(Standing(announcement, position, certification, status, until, derived, superseded_by, passed, starts_later))
         standings[announcement.slug] = tuple(items)
     return standings
+
+
+def _as_known_on(certification: Certification, as_of: date) -> Certification:
+    """The certification as the register knows it on ``as_of``: a finding closed on a later
+    day is still open then, as an announcement dated later is not yet published."""
+    if not any(n.closed is not None and n.closed > as_of for n in certification.nonconformances):
+        return certification
+    findings = tuple(dataclasses.replace(n, closed=None) if n.closed is not None and n.closed > as_of else n for n in certification.nonconformances)
+    return dataclasses.replace(certification, nonconformances=findings)
 
 
 def _status(certification: Certification, superseded_by: Announcement | None, until: date | None, as_of: date) -> CurrentStatus:

@@ -59,13 +59,13 @@ def _text(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def _cut(label: str) -> str:
+def _cut(label: str, limit: int = LABEL_CHARS) -> str:
     """A label short enough for the picture.
 
-    >>> _cut("Short"), _cut("x" * 50)[-3:], len(_cut("x" * 50))
-    ('Short', 'xx…', 38)
+    >>> _cut("Short"), _cut("x" * 50)[-3:], len(_cut("x" * 50)), len(_cut("x" * 50, 30))
+    ('Short', 'xx…', 38, 30)
     """
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def _n(value: float) -> str:
@@ -131,8 +131,11 @@ def bar_chart(chart: BarChart) -> str:
 
 SPAN_ROW = 34
 SPAN_HEIGHT = 14
-AXIS = 30  # the year ticks and the build date's label above the rows
-PLOT_LEFT = 220
+AXIS = 42  # the build date's label, then the year ticks, above the rows
+# Room left of the bars for a row's two lines: the standard (cut to TIMELINE_LABEL_CHARS)
+# and, the longest, "provisional, until 2026-03-22 (derived)" at 11 px.
+PLOT_LEFT = 268
+TIMELINE_LABEL_CHARS = 34
 PLOT_RIGHT = WIDTH - 12
 
 
@@ -190,7 +193,7 @@ def timeline_chart(timeline: Timeline) -> str:
     for year in _years(first, last):
         left = _n(x(date(year, 1, 1)))
         parts.append(f'<line class="chart-tick" x1="{left}" y1="{AXIS - 6}" x2="{left}" y2="{_n(height)}"/>')
-        parts.append(f'<text class="chart-year" x="{left}" y="{AXIS - 10}" text-anchor="middle">{year}</text>')
+        parts.append(f'<text class="chart-year" x="{left}" y="{AXIS - 10}" text-anchor="middle">{year}</text>')  # below the build date's label
     parts.append("</g>")
     for index, span in enumerate(timeline.spans):
         top = AXIS + index * SPAN_ROW
@@ -201,7 +204,7 @@ def timeline_chart(timeline: Timeline) -> str:
         kind = f"chart-span chart-open chart-{status}" if span.end is None else f"chart-span chart-{status}"
         parts.append(
             '<g class="chart-row">'
-            f'<text class="chart-label" x="{PLOT_LEFT - 8}" y="{top + 13}" text-anchor="end">{_text(_cut(span.label))}</text>'
+            f'<text class="chart-label" x="{PLOT_LEFT - 8}" y="{top + 13}" text-anchor="end">{_text(_cut(span.label, TIMELINE_LABEL_CHARS))}</text>'
             f'<text class="chart-note" x="{PLOT_LEFT - 8}" y="{top + 27}" text-anchor="end">{status}, until {_text(until)}</text>'
             # At least 2 units wide, so that a certification of a few days (or with an end
             # before its start) still shows.

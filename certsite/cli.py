@@ -19,12 +19,12 @@ from pathlib import Path
 from certsite import urls
 from certsite.build import BuildOptions, build, check
 from certsite.cache import DEFAULT_FOLDER
-from certsite.data_import import SpreadsheetProblems, plan_import
+from certsite.data_import import PlannedFile, SpreadsheetProblems, plan_import
 from certsite.errors import BuildError, ContentError, Diagnostic, format_diagnostic
 from certsite.json_schema import announcement_schema_json
-from certsite.load import load_site, load_standards, source_lines
+from certsite.load import load, load_site, load_standards, source_lines
 from certsite.parallel import available_cores
-from certsite.scaffold import AlreadyExists, CannotWrite, NewAnnouncement, create, create_all
+from certsite.scaffold import AlreadyExists, CannotWrite, NewAnnouncement, create, create_all, trial_register
 from certsite.serve import serve
 from certsite.starter import NotAFolder, NotEmpty, create_register
 from certsite.text import slugify
@@ -272,13 +272,18 @@ def new_announcement(args: argparse.Namespace) -> int:
 
 def import_spreadsheet(file: Path, content: Path) -> int:
     """Every bad row is reported, and then nothing is written: a partial import would leave
-    the editor to work out which rows made it."""
+    the editor to work out which rows made it. The files are checked as a build checks
+    them (in a copy of the register) before any is written, so that what import writes
+    passes `certsite check`."""
     if not file.is_file():
         print(f"certsite import: {file} is not a file", file=sys.stderr)
         return EXIT_USAGE
     try:
-        files = plan_import(file, content)
-        written = create_all(content / "certifications", files)
+        planned = plan_import(file, content)
+        problems = _import_problems(file, content, planned)
+        if problems:
+            raise SpreadsheetProblems(problems)
+        written = create_all(content / "certifications", {name: each.text for name, each in planned.items()})
     except SpreadsheetProblems as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -299,6 +304,39 @@ def import_spreadsheet(file: Path, content: Path) -> int:
     return EXIT_OK
 
 
+def _import_problems(file: Path, content: Path, planned: dict[str, PlannedFile]) -> list[str]:
+    """What `certsite check` would say of the register with the planned files added, by
+    spreadsheet row: errors in those files, and errors across files that the register
+    did not have before (a certificate number given twice, an address taken)."""
+    try:
+        with trial_register(content, {name: each.text for name, each in planned.items()}) as trial:
+            try:
+                load(trial, jobs=available_cores())
+                return []
+            except ContentError as error:
+                found = [d for d in error.diagnostics if not d.warning]
+                new = {trial / "certifications" / name: name for name in planned}
+    except OSError as error:
+        return [f"{file.name}: the register in {content} could not be copied to check the import ({error.strerror})"]
+    problems = []
+    for diagnostic in found:
+        if diagnostic.path in new:
+            name = new[diagnostic.path]
+            rows = ", ".join(map(str, planned[name].rows))
+            hint = f"; {diagnostic.hint}" if diagnostic.hint else ""
+            problems.append(f"{file.name}:{rows}: {diagnostic.message}{hint} (in the announcement {name} these rows make)")
+    others = [d for d in found if d.path not in new]
+    if others:
+        try:
+            load(content, jobs=available_cores())
+            before: set[tuple[str, str]] = set()
+        except ContentError as error:
+            before = {(str(d.path.relative_to(content)), d.message) for d in error.diagnostics if not d.warning and d.path.is_relative_to(content)}
+        for diagnostic in others:
+            relative = diagnostic.path.relative_to(trial) if diagnostic.path.is_relative_to(trial) else diagnostic.path
+            if (str(relative), diagnostic.message) not in before:
+                problems.append(f"{file.name}: with these rows, {content / relative}: {diagnostic.message}")
+    return problems
 def print_schema(content: Path) -> int:
     try:
         site = load_site(content)

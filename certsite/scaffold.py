@@ -8,6 +8,10 @@ is still to be filled in.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -115,6 +119,22 @@ def create_all(certifications_dir: Path, files: dict[str, str]) -> list[Path]:
         _remove(written)
         raise CannotWrite(f"cannot write into {certifications_dir}: {error.strerror}") from error
     return written
+
+
+@contextmanager
+def trial_register(content_dir: Path, files: dict[str, str]) -> Iterator[Path]:
+    """A throwaway copy of the content folder with ``files`` added to its certifications/:
+    ``certsite import`` checks it as a build would, before it writes into the register."""
+    folder = Path(tempfile.mkdtemp(prefix="certsite-import-"))
+    try:
+        trial = folder / "content"
+        shutil.copytree(content_dir, trial, symlinks=True, ignore=shutil.ignore_patterns(".*"))  # links stay links: load refuses them
+        (trial / "certifications").mkdir(exist_ok=True)
+        for name, text in files.items():
+            (trial / "certifications" / name).write_text(text, encoding="utf-8")
+        yield trial
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _remove(paths: list[Path]) -> None:

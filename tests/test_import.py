@@ -111,6 +111,29 @@ def test_every_bad_row_is_reported_with_its_column_and_nothing_is_written(conten
     assert sorted((content.root / "certifications").iterdir()) == before
 
 
+
+def test_rows_that_a_build_would_refuse_are_reported_by_row_before_anything_is_written(content, tmp_path: Path, certsite):
+    """What only the whole register can tell: a criterion the standard does not define, an
+    end before the start, and a certificate number the register already gives."""
+    content.announce("2024-01-10-acme-metals.md", announcement(**{"    auditor: Example Certification": "    auditor: Example Certification\n    certificate: TPS-1"}))
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(
+        HEADER + ",valid_from,certificate\n"
+        '2024-02-01,Unknown criterion,Nine Metals,NO,test-ps,Example Certification,,"[{""clauses"":""9.9"",""severity"":""minor""}]",,\n'
+        "2024-02-02,Ends first,Backwards Metals,NO,test-ps,Example Certification,2024-01-01,,2025-01-01,\n"
+        "2024-02-03,Copied number,Copy Metals,NO,test-ps,Example Certification,,,,TPS-1\n",
+        encoding="utf-8",
+    )
+    before = sorted((content.root / "certifications").iterdir())
+    result = certsite("import", sheet, "--content", content.root)
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert any(line.startswith("sheet.csv:2: ") and "9.9" in line for line in lines), result.err
+    assert any(line.startswith("sheet.csv:3: ") and "valid_until" in line for line in lines), result.err
+    assert any("TPS-1" in line and ("sheet.csv:4: " in line or "with these rows" in line) for line in lines), result.err
+    assert sorted((content.root / "certifications").iterdir()) == before
+    assert certsite("check", "--content", content.root, "--as-of", "2024-06-01").code == 0
+
 def test_unknown_and_missing_columns_are_named(content, tmp_path: Path, certsite):
     sheet = tmp_path / "sheet.csv"
     sheet.write_text("date,title,entity,country,standard,auditr\n2024-02-01,T,E,NO,test-ps,A\n", encoding="utf-8")
@@ -159,3 +182,14 @@ def test_hostile_files_are_bounded(content, tmp_path: Path, certsite, monkeypatc
     result = certsite("import", sheet, "--content", content.root)
     assert result.code == 1 and "is not UTF-8" in result.err
     assert sorted(p.name for p in (content.root / "certifications").iterdir()) == ["2024-01-10-acme-metals.md"]
+
+
+def test_a_note_of_several_lines_survives_the_round_trip(content, tmp_path: Path, certsite):
+    content.announce("2024-01-10-acme-metals.md", announcement(**{'      minor: ["5.1a-b"]': '      minor: [{criterion: "5.1a-b", closed: 2024-03-01, note: "Corrective plan accepted.\\nVerified on site."}]'}))
+    original = build(content.root, tmp_path / "original", "2024-06-01") / "data/certifications.csv"
+    target = empty_register(content.root, tmp_path / "imported")
+    result = certsite("import", original, "--content", target)
+    assert result.code == 0, result.err
+    again = build(target, tmp_path / "again", "2024-06-01") / "data/certifications.csv"
+    assert again.read_bytes() == original.read_bytes()
+    assert "Verified on site." in again.read_text("utf-8-sig")

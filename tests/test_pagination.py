@@ -28,6 +28,7 @@ from certsite import urls, views
 from certsite.build import BuildOptions, check
 from certsite.cli import main
 from certsite.schema import SLUG_PATTERN
+from conftest import BuiltSite, announcement
 from generated_register import AS_OF, write_register
 from site_checks import browser_audit, html5_problems, html_pages, nu_problems
 
@@ -304,3 +305,18 @@ def test_paginated_pages_pass_axe_in_chromium(register):
     pages = ["/entities/", "/entities/letter_s/page-2/", "/certifications/2024/page-2/"]
     audit = browser_audit(register.www, [href(page) for page in pages])
     assert audit.violations == [] and audit.landmark_problems == []
+
+
+def test_a_company_audited_many_times_keeps_a_light_page_with_its_latest_findings(content, certsite, tmp_path):
+    """Fourteen yearly audits, each with a finding under criterion 5.1: the entity page
+    lists the latest ten under that criterion and says how many earlier ones there are."""
+    years = range(2000, 2014)
+    for year in years:
+        content.announce(f"{year}-01-10-acme-metals.md", announcement(**{"date: 2024-01-10": f"date: {year}-01-10"}))
+    content.remove("certifications/2024-01-10-acme-metals.md")
+    assert certsite("build", "--content", content.root, "--output", tmp_path / "site", "--no-search", "--no-cache", "--as-of", "2024-06-01").code == 0
+    page = BuiltSite(tmp_path / "site").soup("/entities/acme-metals-ltd/")
+    row = page.select_one("table.findings tbody tr")
+    findings = [item for item in row.select("li") if "announced" in item.get_text()]
+    assert [item.select_one("a").get_text() for item in findings] == [f"announced 10 January {year}" for year in sorted(years, reverse=True)[:10]]
+    assert "and 4 earlier" in row.get_text()

@@ -20,7 +20,7 @@ import shutil
 import pytest
 
 from browser import chromium_browser, static_server
-from conftest import PROJECT, BuiltSite
+from conftest import PROJECT, BuiltSite, announcement
 from certsite.cli import main
 from site_checks import broken_links, html5_problems, nu_problems
 
@@ -360,3 +360,15 @@ def test_show_more_after_typing_a_query_adds_the_next_results(crowded_page):
     crowded_page.wait_for_timeout(600)  # longer than the form's pause before it searches again
     assert crowded_page.locator(".search-result").count() == 40
     assert crowded_page.evaluate("document.activeElement.closest('.search-result') === document.querySelectorAll('.search-result')[20]")
+
+
+def test_a_finding_closed_after_the_data_date_is_open_until_that_day(content, certsite, tmp_path):
+    """An editor records a closure dated ahead: until that day the register says the finding is open."""
+    content.announce("2024-01-10-acme-metals.md", announcement(**{'      minor: ["5.1a-b"]': '      minor: [{criterion: "5.1a-b", closed: 2024-09-01}]'}))
+    for as_of, expected in (("2024-06-01", "Open"), ("2024-09-01", "Closed 1 September 2024")):
+        output = tmp_path / as_of
+        assert certsite("build", "--content", content.root, "--output", output, "--no-search", "--no-cache", "--as-of", as_of).code == 0
+        row = BuiltSite(output).soup("/entities/acme-metals-ltd/").select_one("table.findings tbody tr li")
+        assert row.get_text().strip().endswith(expected), row.get_text()
+        data = (output / "data/certifications.csv").read_text("utf-8-sig")
+        assert ("2024-09-01" in data) == (expected != "Open")

@@ -198,6 +198,12 @@ def test_draft_and_embargoed_certificates_are_not_in_the_register(page, server, 
     assert number not in lookup and "Drafty" not in lookup and "Future Metals" not in lookup
 
 
+
+def test_a_number_of_only_signs_is_told_what_a_number_looks_like(page, server):
+    page.goto(f"{server}/verify/?id={quote('- - -')}")
+    page.locator("#verify-answer p").wait_for()
+    assert "has letters or digits" in page.locator("#verify-answer").inner_text()
+
 def test_a_shared_address_answers_on_load(page, server):
     page.goto(f"{server}/verify/?id={quote('or 7781')}")
     assert page.get_by_label("Certificate number").input_value() == "or 7781"

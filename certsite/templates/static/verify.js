@@ -93,7 +93,8 @@ async function verify(number) {
   const asked = ++latest;
   const key = certificateKey(number);
   if (!key) {
-    answer.replaceChildren();
+    // Nothing but spaces or signs: say what the field wants rather than answer nothing.
+    answer.replaceChildren(number.trim() ? element("p", null, "A certificate number has letters or digits; type it as it is written on the certificate.") : "");
     return;
   }
   try {
