@@ -77,7 +77,7 @@ NONCONFORMANCE_FIELDS = (
     DataField("criterion_title", Type.TEXT, True, Origin.DERIVED, "The criterion's title in its standard."),
     DataField("clauses", Type.TEXT, True, Origin.REQUIRED, "The reference as written, criterion and clauses, e.g. 5.1a-b."),
     DataField("severity", Type.TEXT, True, Origin.REQUIRED, "minor or major."),
-    DataField("closed", Type.DATE, False, Origin.CONTENT, "The day the finding was closed."),
+    DataField("closed", Type.DATE, False, Origin.CONTENT, "The day the finding was closed; empty while that day lies after the data date."),
     DataField("note", Type.TEXT, False, Origin.CONTENT, "What was done about it."),
     DataField("open", Type.BOOLEAN, True, Origin.DERIVED, "Still open as of the data date."),
 )

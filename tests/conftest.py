@@ -48,6 +48,17 @@ principles:
         title: A criterion whose number looks like a float
 """
 
+# A second standard, for registers that certify against two (its id is the file name: other-cs.yaml).
+OTHER_STANDARD_YAML = """\
+id: other-cs
+name: Other Chain Standard
+version: V2
+owner: Test Standards Body
+criteria:
+  - number: "1.1"
+    title: Records
+"""
+
 ANNOUNCEMENT = """\
 ---
 title: Acme Metals certified

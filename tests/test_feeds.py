@@ -13,7 +13,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import BuiltSite
+from conftest import OTHER_STANDARD_YAML, BuiltSite
 from site_checks import html_pages
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -22,16 +22,6 @@ BASE = "https://register.example.org/"
 # RFC 3339 date-times (RFC 4287, 3.3): a full date, a time, and an offset or Z.
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")
 FEED_SIZE = 50  # the most entries a feed lists, as the site's own feed always has
-
-SECOND_STANDARD = """\
-id: other-cs
-name: Other Chain Standard
-version: V2
-owner: Test Standards Body
-criteria:
-  - number: "1.1"
-    title: Records
-"""
 
 
 def announcement_file(*, title: str, day: str, entity: str, slug: str, standards: dict[str, list[str]], draft: bool = False) -> str:
@@ -59,7 +49,7 @@ def register(tmp_path_factory) -> Path:
     (root / "certifications").mkdir()
     (root / "site.yaml").write_text(SITE_YAML, "utf-8")
     (root / "standards/test-ps.yaml").write_text(STANDARD_YAML, "utf-8")
-    (root / "standards/other-cs.yaml").write_text(SECOND_STANDARD, "utf-8")
+    (root / "standards/other-cs.yaml").write_text(OTHER_STANDARD_YAML, "utf-8")
 
     def write(day: str, name: str, **fields) -> None:
         (root / f"certifications/{day}-{name}.md").write_text(announcement_file(day=day, **fields), "utf-8")

@@ -14,19 +14,9 @@ import pytest
 import yaml
 
 from browser import chromium_browser, static_server
-from conftest import SITE_YAML, STANDARD_YAML, BuiltSite
+from conftest import OTHER_STANDARD_YAML, SITE_YAML, STANDARD_YAML, BuiltSite
 
 AS_OF = date(2024, 6, 1)
-
-OTHER_STANDARD = """\
-id: other-cs
-name: Other Chain Standard
-version: V2
-owner: Test Standards Body
-criteria:
-  - number: "1.1"
-    title: Records
-"""
 
 HOSTILE = '<img src=x onerror="window.pwned = 1">'
 
@@ -86,7 +76,7 @@ def write_register(root: Path, announcements) -> None:
     (root / "certifications").mkdir()
     (root / "site.yaml").write_text(SITE_YAML, "utf-8")
     (root / "standards/test-ps.yaml").write_text(STANDARD_YAML, "utf-8")
-    (root / "standards/other-cs.yaml").write_text(OTHER_STANDARD, "utf-8")
+    (root / "standards/other-cs.yaml").write_text(OTHER_STANDARD_YAML, "utf-8")
     for stem, entity, slug, certifications, draft in announcements:
         (root / f"certifications/{stem}.md").write_text(announcement_file(stem[:10], entity, slug, certifications, draft), "utf-8")
 
