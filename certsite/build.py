@@ -19,7 +19,7 @@ from certsite.errors import BuildError, ContentError, Diagnostic
 from certsite.load import Progress, load
 from certsite.model import Corpus
 from certsite.pages import WrittenPage, write_pages
-from certsite.publish import check_output_dir, place_tree, publish, refresh_static, remove_file, replace_file, write_tree
+from certsite.publish import check_output_dir, place_tree, publish, refresh_static, remove_file, write_tree
 from certsite.render import PageRenderer, check_paths, fixed_outputs, render_site
 from certsite.fingerprint import code_digest, digest_bytes
 from certsite.search import INDEX_DIR, SearchIndex, index_site, measure
@@ -143,19 +143,29 @@ def build(
     index: list[SearchIndex] = []
     search_reused: list[bool] = []
 
-    def fill(staging: Path) -> None:
-        written.extend(write_pages(plan.specs, plan.renderer, staging, cache, options.jobs, _pages_progress(plan, progress)))
-        write_tree(_fixed_outputs(plan, options, cache), staging)
+    def fill(staging: Path, in_place: bool) -> set[PurePosixPath]:
+        fixed: dict[PurePosixPath, bytes] = {}
+        # The data downloads are made here while the workers write pages (see ``_fixed_outputs``).
+        written[:] = write_pages(
+            plan.specs, plan.renderer, staging, cache, options.jobs, _pages_progress(plan, progress),
+            in_place=in_place, meanwhile=lambda: fixed.update(_fixed_outputs(plan, options, cache)),
+        )
+        outputs = {output_path(page.url) for page in written}
+        write_tree(fixed, staging, in_place)
+        outputs.update(fixed)
         previous_index = output_dir / INDEX_DIR
         if with_search:
             files, reused = _search_index(staging, written, cache, options.jobs, progress)
-            write_tree(files, staging)
-            index.append(measure(files))
-            search_reused.append(reused)
+            write_tree(files, staging, in_place)
+            outputs.update(files)
+            index[:] = [measure(files)]
+            search_reused[:] = [reused]
         elif keep_search_index and previous_index.is_dir() and not previous_index.is_symlink():
-            place_tree(staging, PurePosixPath(INDEX_DIR), previous_index)
+            outputs.update(place_tree(staging, PurePosixPath(INDEX_DIR), previous_index, in_place))
+        return outputs
 
-    publish(fill, plan.static, output_dir, sources, workdir)
+    # With a cache, the site replaced is kept for the next build to bring up to date (see ``publish``).
+    publish(fill, plan.static, output_dir, sources, workdir, recycle=cache.enabled)
     return _report(plan, written, cache, started, index[0] if index else None, any(search_reused))
 
 
@@ -171,9 +181,12 @@ def update(options: BuildOptions, site_dir: Path, shown: dict[str, str], cache: 
     instead of the site, and then builds in full."""
     started = time.perf_counter()
     plan = _plan(options, cache, progress)
-    written = write_pages(plan.specs, plan.renderer, site_dir, cache, options.jobs, _pages_progress(plan, progress), shown)
-    for relative, content in sorted(_fixed_outputs(plan, options, cache).items()):
-        replace_file(site_dir, relative, content)
+    fixed: dict[PurePosixPath, bytes] = {}
+    written = write_pages(
+        plan.specs, plan.renderer, site_dir, cache, options.jobs, _pages_progress(plan, progress), shown,
+        meanwhile=lambda: fixed.update(_fixed_outputs(plan, options, cache)),
+    )
+    write_tree(fixed, site_dir, in_place=True)
     refresh_static(plan.static, site_dir)
     for url in sorted(set(shown) - {page.url for page in written}):
         remove_file(site_dir, output_path(url))
@@ -240,7 +253,7 @@ def _search_index(
         return known[key], True
     if progress:
         progress("indexing for search", 0, len(searchable))
-    files = index_site(staging, jobs)
+    files = index_site(staging, sorted(output_path(url) for url, _ in searchable), jobs)
     if key:
         cache.store_records("search", {key: files})
     return files, False

@@ -14,6 +14,8 @@ so any split gives the files a one-process build writes, byte for byte.
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,6 +52,7 @@ class _Job:
     cache: Cache
     marks: dict[str, bool]  # whether search indexes the page, by key, as an earlier build found
     shown: Mapping[str, str] | None  # the pages already under root, address -> key (see write_pages)
+    in_place: bool  # root holds an earlier site (see write_pages)
 
 
 # The job the workers fork with (set just before they start), one at a time.
@@ -65,19 +68,24 @@ def write_pages(
     jobs: int,
     progress: Callable[[int], None] | None = None,
     shown: Mapping[str, str] | None = None,
+    in_place: bool = False,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[WrittenPage]:
     """Write every page of ``specs`` under ``root``; one ``WrittenPage`` per spec, in order.
 
-    ``shown``: ``root`` holds a site already (a folder being served), whose pages had
-    these keys by address. A page whose key is the same is left as it is; any other is
-    replaced in one step, so that a reader gets the old page or the new one.
+    ``in_place``: ``root`` holds an earlier site (a spare that ``publish`` recycles). A
+    page whose file there is the cache's copy for its key (the same file, linked) is
+    left as it is; any other is replaced in one step, never written into, since it may
+    be linked from elsewhere. ``shown``: the same for a folder being served, whose pages
+    had these keys by address, so that a reader gets the old page or the new one.
+    ``meanwhile``: work for this process while the workers write (see ``parallel``).
     """
     global _job
     with _one_job_at_a_time:  # two builds in one process (serve's preview and its indexer) take turns here
         marks = cache.records(_MARKS)
-        _job = _Job(specs, renderer, root, cache, marks, shown)
+        _job = _Job(specs, renderer, root, cache, marks, shown, in_place or shown is not None)
         try:
-            written = list(run_in_order(_write_share, range(len(specs)), jobs, progress))
+            written = list(run_in_order(_write_share, range(len(specs)), jobs, progress, meanwhile))
         finally:
             _job = None
     now = {page.key: page.searchable for page in written if page.key}
@@ -94,9 +102,11 @@ def _write_share(indexes: Sequence[int]) -> list[WrittenPage]:
         spec = job.specs[index]
         key = job.renderer.key(spec) if job.cache.enabled else ""  # without a cache, no page is looked up
         path = urls.output_path(spec.url)
-        in_place = job.shown is not None
-        already_there = in_place and bool(key) and job.shown.get(spec.url) == key  # type: ignore[union-attr]
+        in_place = job.in_place
+        already_there = job.shown is not None and bool(key) and job.shown.get(spec.url) == key
         cached = job.cache.page_file(key) if key and not already_there else None
+        if in_place and job.shown is None and cached is not None:
+            already_there = _same_file(cached, job.root / path)
         if already_there or (cached is not None and place_file(job.root, path, cached, in_place)):
             searchable = job.marks.get(key)
             if searchable is None:  # read where it was placed: the cache's copy may be pruned by another build meanwhile
@@ -109,3 +119,13 @@ def _write_share(indexes: Sequence[int]) -> list[WrittenPage]:
         searchable = path.suffix == ".html" and _SEARCHABLE in data
         written.append(WrittenPage(spec.url, key, searchable, True))
     return written
+
+
+def _same_file(cached: Path, placed: Path) -> bool:
+    """Whether ``placed`` is a link to ``cached``: the same file, so the same bytes."""
+    try:
+        placed_info = os.lstat(placed)
+        cached_info = os.stat(cached)
+    except OSError:
+        return False
+    return stat.S_ISREG(placed_info.st_mode) and (placed_info.st_ino, placed_info.st_dev) == (cached_info.st_ino, cached_info.st_dev)

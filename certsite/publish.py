@@ -16,6 +16,14 @@ it) the swap falls back to two renames, with an instant between them with no sit
 the output path: a crash there leaves the previous site in ``.<output>-previous-*``
 beside it, which the next successful build removes. The first build is one rename.
 
+With a cache (see ``publish``'s ``recycle``), the site replaced is not deleted but
+kept beside the output as ``.<output>-spare``, and the next build brings that folder up
+to date instead of writing a new one: at 10,000 announcements, making 15,000 folders
+and deleting as many costs about 4 s, more than everything else in a build where
+little changed. Recycling changes nothing of the above: the spare is claimed by one
+rename (two builds at once cannot both have it), filled as a staging folder, checked
+file by file (see ``recycled_files``) and swapped in whole.
+
 Every folder a build makes beside the output (``.<output>-staging-*``, and in the
 fallback ``.<output>-previous-*``) gets the ``MARKER`` file first thing, and keeps an
 advisory lock on it while the build runs. The next build deletes any such folder left
@@ -83,25 +91,49 @@ def _check_output_dir(output_dir: Path, sources: list[Path], workdir: Path) -> N
             raise BuildError(f"refusing to replace {output_dir}: it is not empty and was not built by certsite; choose another --output, or empty it first")
 
 
-def publish(fill: Callable[[Path], None], static_dirs: tuple[Path, ...], output_dir: Path, sources: list[Path], workdir: Path) -> None:
+def publish(
+    fill: Callable[[Path, bool], set[PurePosixPath]],
+    static_dirs: tuple[Path, ...],
+    output_dir: Path,
+    sources: list[Path],
+    workdir: Path,
+    recycle: bool = False,
+) -> None:
     """Have ``fill`` write the site, search index included, into a staging folder (through
     ``write_file``, ``write_tree`` and ``place_file``), add the files of ``static_dirs``
     (as ``/static/``; a later folder's file replaces an earlier one's), and swap it in
-    for ``output_dir``: all or nothing."""
+    for ``output_dir``: all or nothing.
+
+    ``recycle``: keep the replaced site as the spare, and start from the spare left by
+    an earlier build when there is one. ``fill(staging, in_place)`` then hears that the
+    staging folder holds that older site: it must replace files rather than write into
+    them (a page there may be a link to the cache's copy, or to the published site's),
+    and returns the paths it wrote; every other file but /static/'s is removed. Without
+    ``recycle``, a spare left by an earlier build is deleted.
+    """
     check_output_dir(output_dir, sources, workdir)
     output_dir = output_dir.resolve()
+    claimed = _claim_spare(output_dir) if recycle else None
+    if not recycle:
+        _remove_spare(output_dir)
+    if claimed is None:
+        try:
+            output_dir.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=_leftover_prefix(output_dir, "staging"), dir=output_dir.parent))
+        except OSError as error:
+            raise BuildError(f"could not create the output folder beside {output_dir}: {error}") from error
+        lock, earlier = None, None
+    else:
+        staging, lock, earlier = claimed
     try:
-        output_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=_leftover_prefix(output_dir, "staging"), dir=output_dir.parent))
-    except OSError as error:
-        raise BuildError(f"could not create the output folder beside {output_dir}: {error}") from error
-    lock = None
-    try:
-        lock = _claim(staging)
+        lock = _claim(staging) if lock is None else lock
         remove_leftovers(output_dir, keep=staging)
-        fill(staging)
+        written = fill(staging, earlier is not None)
         refresh_static(static_dirs, staging)
-        _swap_in(staging, output_dir)
+        for relative in sorted((earlier or set()) - written):
+            if relative.parts[0] != "static" and relative != PurePosixPath(MARKER):
+                remove_file(staging, relative)
+        _swap_in(staging, output_dir, keep_spare=recycle)
     except OSError as error:
         _remove_own(staging)
         raise BuildError(f"could not write the site: {error}") from error
@@ -113,10 +145,101 @@ def publish(fill: Callable[[Path], None], static_dirs: tuple[Path, ...], output_
             os.close(lock)
 
 
-def write_tree(outputs: dict[PurePosixPath, bytes], root: Path) -> None:
-    """Write each output under ``root``, refusing any path that would land outside it."""
+def _spare(output_dir: Path) -> Path:
+    return output_dir.parent / f".{output_dir.name}-spare"
+
+
+def _claim_spare(output_dir: Path) -> tuple[Path, int, set[PurePosixPath]] | None:
+    """The spare, renamed to a staging folder of this build and locked, with the files it
+    holds; None when there is none (or another build took it first) or it is not
+    plainly certsite's: a folder of folders and regular files with the marker."""
+    staging = output_dir.parent / f"{_leftover_prefix(output_dir, 'staging')}{secrets.token_hex(4)}"
+    try:
+        os.rename(_spare(output_dir), staging)  # one step: of two builds at once, one gets it
+    except OSError:
+        return None
+    files = recycled_files(staging)
+    lock = _lock_marker(staging) if files is not None and PurePosixPath(MARKER) in files else None
+    if lock is None:
+        _remove_own(staging)
+        return None
+    return staging, lock, files
+
+
+def recycled_files(folder: Path) -> set[PurePosixPath] | None:
+    """Every file under ``folder``, or None if anything there is neither a folder nor a
+    regular file: a symbolic link could make a write land outside the output."""
+    files: set[PurePosixPath] = set()
+    pending = [(folder, PurePosixPath())]
+    try:
+        while pending:
+            here, relative = pending.pop()
+            with os.scandir(here) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append((Path(entry.path), relative / entry.name))
+                    elif entry.is_file(follow_symlinks=False):
+                        files.add(relative / entry.name)
+                    else:
+                        return None
+    except OSError:
+        return None
+    return files
+
+
+def _lock_marker(folder: Path) -> int | None:
+    """Lock the marker already in ``folder`` (as ``_claim`` locks a new one); None if it cannot be."""
+    try:
+        descriptor = os.open(folder / MARKER, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    if fcntl is not None:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(descriptor)
+            return None
+    return descriptor
+
+
+def _remove_spare(output_dir: Path) -> None:
+    staging = output_dir.parent / f"{_leftover_prefix(output_dir, 'staging')}{secrets.token_hex(4)}"
+    try:
+        os.rename(_spare(output_dir), staging)  # under a name the next build cleans up, should this one die
+    except OSError:
+        return
+    _remove_own(staging)
+
+
+def _retire(old_site: Path, output_dir: Path, keep_spare: bool) -> None:
+    """Delete the site just replaced, or keep it as the spare (unless another build left one meanwhile)."""
+    if keep_spare and not os.path.lexists(_spare(output_dir)):
+        try:
+            os.rename(old_site, _spare(output_dir))
+            return
+        except OSError:
+            pass
+    _remove_own(old_site)
+
+
+def write_tree(outputs: dict[PurePosixPath, bytes], root: Path, in_place: bool = False) -> None:
+    """Write each output under ``root``, refusing any path that would land outside it.
+
+    ``in_place``: ``root`` holds an earlier site; a file that already has its bytes is
+    left as it is, any other replaced (``replace_file``)."""
     for relative, content in sorted(outputs.items()):
-        write_file(root, relative, content)
+        if not in_place:
+            write_file(root, relative, content)
+        elif not _holds(_target(root, relative), content):
+            replace_file(root, relative, content)
+
+
+def _holds(path: Path, content: bytes) -> bool:
+    try:
+        info = os.lstat(path)
+        return stat.S_ISREG(info.st_mode) and info.st_size == len(content) and path.read_bytes() == content
+    except OSError:
+        return False
 
 
 def write_file(root: Path, relative: PurePosixPath, content: bytes) -> Path:
@@ -199,11 +322,16 @@ def refresh_static(static_dirs: tuple[Path, ...], root: Path) -> None:
                 path.unlink()
 
 
-def place_tree(root: Path, relative: PurePosixPath, source: Path) -> None:
-    """Put a copy of the folder ``source`` (its regular files) at ``relative`` under ``root``."""
+def place_tree(root: Path, relative: PurePosixPath, source: Path, in_place: bool = False) -> set[PurePosixPath]:
+    """Put a copy of the folder ``source`` (its regular files) at ``relative`` under
+    ``root`` (``in_place``: as ``place_file``'s); return the paths placed."""
+    placed = set()
     for path in sorted(source.rglob("*")):
         if path.is_file() and not path.is_symlink():
-            place_file(root, relative / path.relative_to(source).as_posix(), path)
+            target = relative / path.relative_to(source).as_posix()
+            if place_file(root, target, path, in_place):
+                placed.add(target)
+    return placed
 
 
 def replace_folder(new: Path, current: Path) -> None:
@@ -328,14 +456,14 @@ def _remove_own(folder: Path) -> None:
         pass
 
 
-def _swap_in(staging: Path, output_dir: Path) -> None:
+def _swap_in(staging: Path, output_dir: Path, keep_spare: bool) -> None:
     # mkdtemp makes the folder 0700; a published site must be readable by the web server.
     os.chmod(staging, 0o755)
     if not os.path.lexists(output_dir) or (output_dir.is_dir() and not output_dir.is_symlink() and not any(output_dir.iterdir())):
         os.replace(staging, output_dir)  # the first build: one rename (over an empty folder too)
         return
     if _exchange(staging, output_dir):
-        _remove_own(staging)  # the previous site, now under the staging name
+        _retire(staging, output_dir, keep_spare)  # the previous site, now under the staging name
         return
     # The fallback: two renames, with no site at the output path for the instant between them.
     retired = output_dir.parent / f"{_leftover_prefix(output_dir, 'previous')}{secrets.token_hex(4)}"
@@ -345,7 +473,7 @@ def _swap_in(staging: Path, output_dir: Path) -> None:
     except OSError:
         os.replace(retired, output_dir)  # put the previous site back
         raise
-    _remove_own(retired)
+    _retire(retired, output_dir, keep_spare)
 
 
 _AT_FDCWD = -100

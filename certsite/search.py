@@ -264,17 +264,16 @@ def index_pages(pages: Iterable[tuple[str, str]]) -> dict[PurePosixPath, bytes]:
     return {PurePosixPath(INDEX_DIR) / path: content for path, content in sorted(reproducible_files(files).items())}
 
 
-def index_site(site_dir: Path, jobs: int = 1) -> dict[PurePosixPath, bytes]:
-    """``index_pages`` over the pages written under ``site_dir``, read back in the order of
-    their paths; for pages that are on disk and no longer in memory.
+def index_site(site_dir: Path, pages: Sequence[PurePosixPath], jobs: int = 1) -> dict[PurePosixPath, bytes]:
+    """``index_pages`` over ``pages`` (paths under ``site_dir``, sorted), read back in that
+    order; for pages that are on disk and no longer in memory.
 
     ``jobs`` processes read and cut down the pages (``search_html``) while Pagefind
     indexes those already cut. The workers start before Pagefind's service and its
     threads (a process forked while other threads hold locks may hang), and the pages
     come back in path order whatever the split, so the index is the same.
     """
-    paths = sorted(site_dir.rglob("*.html"))
-    cut = (page for page in run_in_order(_cut_down, [(site_dir, path) for path in paths], jobs) if page is not None)
+    cut = (page for page in run_in_order(_cut_down, [(site_dir, site_dir / path) for path in pages], jobs) if page is not None)
     first = next(cut, None)  # starts the workers
     return index_pages(itertools.chain([first] if first else [], cut))
 

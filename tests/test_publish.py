@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 import pytest
-from conftest import ASI_AS_OF, ASI_REGISTER, PROJECT
+from conftest import ASI_AS_OF, ASI_REGISTER, PROJECT, announcement
 from processes import pagefind_children
 
 from certsite import publish as publish_module
@@ -43,7 +43,8 @@ def build(content: Path, output: Path) -> float:
 
 
 def leftovers(output: Path) -> list[str]:
-    return sorted(p.name for p in output.parent.iterdir() if p.name.startswith(f".{output.name}-"))
+    """What killed builds left beside the output; not the spare, which a build keeps on purpose."""
+    return sorted(p.name for p in output.parent.iterdir() if p.name.startswith(f".{output.name}-") and p.name != f".{output.name}-spare")
 
 
 # --- A reproducible search index ----------------------------------------------------------
@@ -175,6 +176,7 @@ def test_the_fallback_swap_replaces_the_site_and_leaves_nothing_beside_it(conten
         assert certsite("build", "--content", content.root, "--output", site, "--as-of", as_of, "--no-search").code == 0
         assert as_of in (site / "index.html").read_text("utf-8")
     assert leftovers(site) == []
+    assert "2024-06-01" in (site.parent / ".site-spare/index.html").read_text("utf-8")  # kept for the next build to recycle
 
 
 @pytest.mark.skipif(not LINUX, reason="renameat2 is Linux's")
@@ -189,6 +191,59 @@ def test_on_linux_the_swap_is_one_atomic_exchange(content, certsite, tmp_path, m
     assert site.is_dir() and not site.is_symlink()
     assert oct(site.stat().st_mode & 0o777) == "0o755"
     assert leftovers(site) == []
+
+
+# --- The spare: the site before, brought up to date by the next build ---------------------
+
+
+def test_the_next_build_recycles_the_spare_into_exactly_the_site_a_fresh_build_writes(content, certsite, tmp_path):
+    site = tmp_path / "out/site"
+    fresh = tmp_path / "fresh/site"
+
+    def both(*args: str) -> None:
+        assert certsite("build", "--content", content.root, "--output", site, "--no-search", *args).code == 0
+        assert certsite("build", "--content", content.root, "--output", fresh, "--no-search", "--no-cache", *args).code == 0
+        assert tree_digest(site) == tree_digest(fresh)
+
+    both("--as-of", "2024-06-01")
+    second = {"title: Acme Metals certified": "title: Second Metals certified", "date: 2024-01-10": "date: 2024-03-01", "entity: Acme Metals Ltd.": "entity: Second Metals Ltd"}
+    content.announce("2024-03-01-second-metals.md", announcement(**second))
+    both("--as-of", "2024-06-01")
+    spare = site.parent / ".site-spare"
+    assert not (spare / "entities/second-metals-ltd/index.html").exists()  # the spare is the site before
+    (spare / "stray.html").write_text("not part of any build")
+    (spare / "index.html").unlink()
+    (spare / "entities/acme-metals-ltd/index.html").write_text("edited by hand")
+    (content.root / "certifications/2024-03-01-second-metals.md").unlink()
+    recycled = spare.stat().st_ino
+    both("--as-of", "2024-07-01")  # its stray file, missing page and edit are not published
+    assert site.stat().st_ino == recycled  # the spare's folder, not a new one
+    both("--as-of", "2024-07-02")  # the spare again: it held the second site, with the removed company's pages
+    assert not (site / "entities/second-metals-ltd").exists()
+
+
+def test_a_spare_with_a_symbolic_link_is_deleted_not_recycled_and_nothing_is_written_through_it(content, certsite, tmp_path):
+    site = tmp_path / "out/site"
+    for as_of in ("2024-06-01", "2024-06-02"):
+        assert certsite("build", "--content", content.root, "--output", site, "--no-search", "--as-of", as_of).code == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    spare = site.parent / ".site-spare"
+    shutil.rmtree(spare / "entities")
+    (spare / "entities").symlink_to(elsewhere)
+    assert certsite("build", "--content", content.root, "--output", site, "--no-search", "--as-of", "2024-06-03").code == 0
+    assert list(elsewhere.iterdir()) == []
+    assert (site / "entities").is_dir() and not (site / "entities").is_symlink()
+    assert "2024-06-03" in (site / "index.html").read_text("utf-8")
+
+
+def test_without_the_cache_no_spare_is_kept(content, certsite, tmp_path):
+    site = tmp_path / "out/site"
+    for as_of in ("2024-06-01", "2024-06-02"):
+        assert certsite("build", "--content", content.root, "--output", site, "--no-search", "--as-of", as_of).code == 0
+    assert (site.parent / ".site-spare").is_dir()
+    assert certsite("build", "--content", content.root, "--output", site, "--no-search", "--no-cache", "--as-of", "2024-06-03").code == 0
+    assert sorted(p.name for p in site.parent.iterdir()) == ["site"]
 
 
 # --- Killing builds at many moments -----------------------------------------------------------
@@ -224,13 +279,26 @@ def exchange_then(first, second):
     return done
 
 publish._exchange = exchange_then
+if point == "while recycling the spare":
+    replacements = []
+    real_replace_file = publish.replace_file
+
+    def replace_file(root, relative, content):
+        replacements.append(relative)
+        if len(replacements) == 3:
+            die()
+        return real_replace_file(root, relative, content)
+
+    publish.replace_file = replace_file
 if point == "as Pagefind starts":
     launch = search._launch
     search._launch = lambda command: (launch(command), die())
 from certsite.cli import main
-sys.exit(main(sys.argv[2:]))
+# Without the cache, the previous site is removed; with it, it is kept as the spare.
+sys.exit(main(sys.argv[2:] + (["--no-cache"] if point == "while removing the previous site" else [])))
 """
-STEPS = ("as Pagefind starts", "before the exchange", "after the exchange", "while removing the previous site")
+# The last comes after a build that published in full, so there is a spare to recycle.
+STEPS = ("as Pagefind starts", "before the exchange", "after the exchange", "while removing the previous site", "while recycling the spare")
 PR_SET_CHILD_SUBREAPER = 36
 
 
