@@ -27,7 +27,7 @@ from markdown import util
 from markdown.extensions import Extension
 from markdown.extensions.sane_lists import SaneOListProcessor, SaneUListProcessor
 from markdown.preprocessors import Preprocessor
-from markdown.treeprocessors import Treeprocessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from pymdownx.magiclink import MagiclinkExtension
 
 _SAFE_LINK_SCHEMES = {"http", "https", "mailto"}
@@ -277,6 +277,67 @@ class _BulletList(_LinearItems, SaneUListProcessor):
     pass
 
 
+_WWW = re.compile(r"(?i)www\.")
+# For each of Python-Markdown's inline patterns (and MagicLink's), by registered name, a
+# test that the text holds what any match of the pattern's expression must contain.
+# Python-Markdown tries each of its 15 patterns on every piece of text, in Python, and a
+# paragraph of prose holds the marks of two or three: skipping the others halves the
+# time of converting a body (about 6 s of CPU at 10,000 announcements), and the output
+# is the same, since a pattern skipped could not have matched (tests/test_markdown.py
+# compares the two on generated bodies and on any text). A pattern not named here, as a
+# later version or extension may add, is always tried.
+_COULD_MATCH = {
+    "backtick": lambda text: "`" in text,
+    "escape": lambda text: "\\" in text,
+    "reference": lambda text: "[" in text,
+    "link": lambda text: "[" in text,
+    "short_reference": lambda text: "[" in text,
+    "image_link": lambda text: "![" in text,
+    "image_reference": lambda text: "![" in text,
+    "short_image_ref": lambda text: "![" in text,
+    "autolink": lambda text: "<" in text,
+    "automail": lambda text: "<" in text,
+    "linebreak": lambda text: "  \n" in text,
+    "magic-link": lambda text: "://" in text or _WWW.search(text) is not None,
+    "magic-mail": lambda text: "@" in text,
+    "entity": lambda text: "&" in text,
+    "em_strong": lambda text: "*" in text or "_" in text,
+}
+
+
+class _QuickInline(InlineProcessor):
+    """Python-Markdown's inline processor, passing over the patterns that cannot match
+    the text at hand (see ``_COULD_MATCH``).
+
+    Its loop over the patterns is Python-Markdown's own ``__handleInline``, which this
+    replaces under its private name (the one ``__applyPattern`` calls, for nested text
+    too), with the one test added; ``tests/test_markdown.py`` notices if an upgrade
+    makes the two differ.
+    """
+
+    def run(self, tree, ancestors=None):  # type: ignore[no-untyped-def]
+        self.could_match = [None] * len(self.inlinePatterns)
+        for name, could_match in _COULD_MATCH.items():
+            if name in self.inlinePatterns:
+                self.could_match[self.inlinePatterns.get_index_for_name(name)] = could_match
+        return super().run(tree, ancestors)
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803 - Python-Markdown's names
+        if not isinstance(data, util.AtomicString):
+            start = 0
+            count = len(self.inlinePatterns)
+            while patternIndex < count:
+                could_match = self.could_match[patternIndex]
+                if could_match is not None and not could_match(data):
+                    patternIndex += 1
+                    start = 0  # as after a pattern that did not match
+                    continue
+                data, matched, start = self._InlineProcessor__applyPattern(self.inlinePatterns[patternIndex], data, patternIndex, start)  # type: ignore[attr-defined]
+                if not matched:
+                    patternIndex += 1
+        return data
+
+
 class _CertsiteMarkdown(Extension):
     def __init__(self, top_heading: int) -> None:
         super().__init__()
@@ -291,6 +352,7 @@ class _CertsiteMarkdown(Extension):
         # The "sane_lists" extension's processors, at their names and priorities.
         md.parser.blockprocessors.register(_OrderedList(md.parser), "olist", 40)
         md.parser.blockprocessors.register(_BulletList(md.parser), "ulist", 30)
+        md.treeprocessors.register(_QuickInline(md), "inline", 20)  # in place of Python-Markdown's own
         # After "inline" (priority 20), so that links and images exist as elements.
         md.treeprocessors.register(_SafeTree(md, self.top_heading), "safe_tree", 5)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bs4 import BeautifulSoup, Tag
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from certsite.markdown_body import MAX_LIST_DEPTH, render_markdown
 
@@ -160,3 +162,74 @@ def test_a_200_kb_body_of_pathological_characters_completes():
     ]
     for body in bodies:
         assert render_markdown(body).html
+
+
+# --- The quick inline path gives Python-Markdown's own output ------------------------------
+
+# Text that sets off each of the inline patterns, alone and nested in one another.
+EVERY_INLINE_PATTERN = [
+    "Code `x < y` and ``a ` b`` and \\`not code\\`.",
+    "Escapes: \\*not em\\*, \\[not a link\\], 5 \\& 6, C:\\\\path.",
+    "A [link](https://example.org/ \"title\") and [a *styled* link](../about/) and [broken](.",
+    "A [reference][ref] and a [short reference] and [ref].\n\n[ref]: https://example.org/r\n[short reference]: ../s/",
+    "An ![image](/static/logo.svg) and ![ref image][img] and ![img].\n\n[img]: /static/i.png",
+    "Addresses <https://example.org/a?b=1&c=2> and <ftp://files.example.org/x> and <mail@example.org>.",
+    "A line ending in two spaces  \nbreaks there.",
+    "Bare https://example.org/path?q=1, www.example.org, WwW.Example.org and http://x.y/z_w_v.",
+    "Write to audit@example.org or first.last+tag@sub.example.co.uk; not @handle or a@b.",
+    "Entities &amp; &#169; &#x2014; &copy; and a lone & and &notanentity",
+    "*em* **strong** ***both*** _em_ __strong__ snake_case_name 2*3*4 * lone star",
+    "**Bold [link with `code` and _em_](https://example.org/) and <https://e.org/>**",
+    "| Criterion | Finding |\n|---|---|\n| 5.1a-b | *Minor*: see [report](https://e.org/r) & www.e.org |",
+    "- item with `code`\n  - nested **strong** and https://e.org/\n\n1. one\n2. two_words_here",
+    "> quoted *em* and <b>raw html</b> and <!-- comment --> stay text",
+    "Placeholder-like text \x02klzzwxh:0000\x03 and a colon: 10:30 and www without dot",
+]
+
+
+def stock_converter():
+    """The same converter with Python-Markdown's own inline processor in place of the quick one."""
+    import markdown
+    from markdown.treeprocessors import InlineProcessor
+    from pymdownx.magiclink import MagiclinkExtension
+
+    from certsite.markdown_body import EXTENSIONS, _CertsiteMarkdown
+
+    md = markdown.Markdown(extensions=[*EXTENSIONS, MagiclinkExtension(), _CertsiteMarkdown(2)], output_format="html")
+    md.treeprocessors.register(InlineProcessor(md), "inline", 20)
+    return md
+
+
+def stock_html(md, text: str) -> str:
+    md.reset()
+    return md.convert(text)
+
+
+def test_every_inline_pattern_renders_as_python_markdown_renders_it_without_the_quick_path():
+    md = stock_converter()
+    for text in EVERY_INLINE_PATTERN:
+        assert render_markdown(text).html == stock_html(md, text), text
+
+
+def test_generated_announcement_bodies_render_as_python_markdown_renders_them(tmp_path):
+    from generated_register import write_register
+
+    content = write_register(tmp_path / "content", announcements=200)
+    md = stock_converter()
+    bodies = [path.read_text("utf-8").split("\n---\n", 1)[1] for path in sorted((content / "certifications").glob("*.md"))]
+    assert len(bodies) == 200
+    for body in bodies:
+        assert render_markdown(body).html == stock_html(md, body)
+
+
+MARKDOWN_PIECES = ["`", "\\", "[", "]", "(", ")", "!", "<", ">", "&", ";", "*", "_", "@", ":", "/", ".", "#", "  \n", "\n", "\n\n", " ",
+                   "- ", "1. ", "| ", "www", "https", "http://", "ftp", "amp", "#169", "a", "Zz", "5.1a-b", "é", "中"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(MARKDOWN_PIECES), max_size=60).map("".join))
+def test_any_text_renders_as_python_markdown_renders_it_without_the_quick_path(text):
+    assert render_markdown(text).html == stock_html(STOCK, text)
+
+
+STOCK = stock_converter()
