@@ -35,6 +35,8 @@ from typing import Any
 LAYOUT = "v1"
 DEFAULT_FOLDER = ".certsite-cache"
 _TEMPORARY = ".tmp-"
+# Files a sharded record is split over (see ``store_sharded``).
+SHARDS = 16
 
 _ALLOWED_GLOBALS = {
     ("builtins", name) for name in ("tuple", "list", "dict", "set", "frozenset", "str", "bytes", "int", "bool", "getattr")
@@ -65,6 +67,7 @@ class Cache:
         # A long-running process (the preview) keeps the records it read or stored in
         # memory, rather than reading and writing the whole file on every change.
         self._memory: dict[str, dict[bytes, Any]] | None = {} if records_in_memory else None
+        self._shard_keys: dict[str, set[bytes]] = {}  # the keys of each shard as read or written (see store_sharded)
         # Made when first written to, so that a build that fails writes nothing at all.
         self.root = folder / LAYOUT if folder is not None else None
         if self.root is not None and self.root.is_dir():
@@ -100,6 +103,32 @@ class Cache:
         except OSError:
             return  # an unwritable cache is no cache
         self._write_atomically(self.root / f"{name}.pickle", data)
+
+    # --- sharded records: one set of entries kept in several files -----------------
+
+    def sharded_records(self, name: str) -> dict[bytes, Any]:
+        """The entries stored under ``name`` by ``store_sharded``."""
+        merged: dict[bytes, Any] = {}
+        for shard in range(SHARDS):
+            entries = self.records(_shard_name(name, shard))
+            self._shard_keys[_shard_name(name, shard)] = set(entries)
+            merged.update(entries)
+        return merged
+
+    def store_sharded(self, name: str, entries: dict[bytes, Any]) -> None:
+        """Store ``entries`` split by key over ``SHARDS`` files, writing only the files
+        whose keys are not those read by ``sharded_records``: a key names its entry's
+        inputs, so the same keys are the same entries. One announcement edited in a
+        register of 10,000 rewrites two files of about 3 MB, not one of 45 MB."""
+        by_shard: dict[int, dict[bytes, Any]] = {shard: {} for shard in range(SHARDS)}
+        for key, value in entries.items():
+            by_shard[key[0] % SHARDS][key] = value
+        for shard, shard_entries in by_shard.items():
+            if self._shard_keys.get(_shard_name(name, shard)) != set(shard_entries):
+                self.store_records(_shard_name(name, shard), shard_entries)
+                self._shard_keys[_shard_name(name, shard)] = set(shard_entries)
+        if self.root is not None:
+            _unlink_quietly(self.root / f"{name}.pickle")  # what certsite kept there before it sharded them
 
     # --- pages: one file per rendered page -----------------------------------------
 
@@ -154,12 +183,8 @@ class Cache:
             _unlink_quietly(temporary)
 
 
-def link_or_copy(source: Path, target: Path) -> None:
-    """Put ``source``'s content at ``target``: a hard link (no copy) on the same file system."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
+def _shard_name(name: str, shard: int) -> str:
+    return f"{name}-{shard:02d}"
 
 
 def _remove_temporaries(root: Path) -> None:

@@ -236,7 +236,7 @@ def _announcements(
     no result. What the cache should hold afterwards goes into ``pending_cache_entries``
     (left empty when it holds that already)."""
     paths = _files(content_dir / "certifications", ".md", diagnostics)
-    known = cache.records("announcements")
+    known = cache.sharded_records("announcements")
     context = digest_bytes(code_digest(), Digests().of(tuple(sorted(standards.items()))))
     keys: list[bytes] = []
     files: list[tuple[Path, str]] = []
@@ -328,7 +328,7 @@ def load(content_dir: Path, cache: Cache | None = None, jobs: int = 1, progress:
     if site is None or any(not d.warning for d in diagnostics):
         raise ContentError(diagnostics)
     if cache_entries:
-        cache.store_records("announcements", cache_entries)  # only for content that builds: a failed run writes nothing
+        cache.store_sharded("announcements", cache_entries)  # only for content that builds: a failed run writes nothing
     return Corpus(
         site=site,
         standards=tuple(sorted((s for s in standards.values() if s is not None), key=lambda s: s.id)),

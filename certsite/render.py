@@ -39,6 +39,9 @@ def make_environment(template_dirs: tuple[Path, ...], addresses: urls.Addresses,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # A renderer serves one build (the preview makes a new one for each), so a template
+        # is read once; Jinja would otherwise stat every template a page uses, on every page.
+        auto_reload=False,
     )
     env.globals.update(
         announcement_url=urls.announcement_url,
