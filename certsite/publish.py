@@ -130,9 +130,10 @@ def publish(
         remove_leftovers(output_dir, keep=staging)
         written = fill(staging, earlier is not None)
         refresh_static(static_dirs, staging)
-        for relative in sorted((earlier or set()) - written):
-            if relative.parts[0] != "static" and relative != PurePosixPath(MARKER):
-                remove_file(staging, relative)
+        if earlier is not None:
+            for name in sorted(earlier - {path.as_posix() for path in written} - {MARKER}):
+                if not name.startswith("static/"):
+                    remove_file(staging, PurePosixPath(name))
         _swap_in(staging, output_dir, keep_spare=recycle)
     except OSError as error:
         _remove_own(staging)
@@ -149,7 +150,7 @@ def _spare(output_dir: Path) -> Path:
     return output_dir.parent / f".{output_dir.name}-spare"
 
 
-def _claim_spare(output_dir: Path) -> tuple[Path, int, set[PurePosixPath]] | None:
+def _claim_spare(output_dir: Path) -> tuple[Path, int, set[str]] | None:
     """The spare, renamed to a staging folder of this build and locked, with the files it
     holds; None when there is none (or another build took it first) or it is not
     plainly certsite's: a folder of folders and regular files with the marker."""
@@ -159,27 +160,28 @@ def _claim_spare(output_dir: Path) -> tuple[Path, int, set[PurePosixPath]] | Non
     except OSError:
         return None
     files = recycled_files(staging)
-    lock = _lock_marker(staging) if files is not None and PurePosixPath(MARKER) in files else None
+    lock = _lock_marker(staging) if files is not None and MARKER in files else None
     if lock is None:
         _remove_own(staging)
         return None
     return staging, lock, files
 
 
-def recycled_files(folder: Path) -> set[PurePosixPath] | None:
-    """Every file under ``folder``, or None if anything there is neither a folder nor a
-    regular file: a symbolic link could make a write land outside the output."""
-    files: set[PurePosixPath] = set()
-    pending = [(folder, PurePosixPath())]
+def recycled_files(folder: Path) -> set[str] | None:
+    """Every file under ``folder``, as a path relative to it with "/" between names; None
+    if anything there is neither a folder nor a regular file: a symbolic link could
+    make a write land outside the output."""
+    files: set[str] = set()
+    pending = [(str(folder), "")]
     try:
         while pending:
-            here, relative = pending.pop()
+            here, prefix = pending.pop()
             with os.scandir(here) as entries:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False):
-                        pending.append((Path(entry.path), relative / entry.name))
+                        pending.append((entry.path, f"{prefix}{entry.name}/"))
                     elif entry.is_file(follow_symlinks=False):
-                        files.add(relative / entry.name)
+                        files.add(prefix + entry.name)
                     else:
                         return None
     except OSError:

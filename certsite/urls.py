@@ -12,6 +12,7 @@ and the search page ask here rather than building addresses.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
@@ -133,6 +134,7 @@ def sitemap_part_url(number: int) -> str:
     return f"/sitemap-{number}.xml"
 
 
+@lru_cache(maxsize=1 << 16)  # asked for each page by several stages; a path costs more to make than to look up
 def output_path(url: str) -> PurePosixPath:
     """The file under the output root that serves ``url``.
 
