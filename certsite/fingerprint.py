@@ -130,8 +130,8 @@ class Digests:
         kind = type(item)
         if kind is str or kind is int or item is None or kind is bool or kind is date or isinstance(item, Enum):
             self._feed(hasher, item)
-        elif kind is tuple or kind is dict or _fields(kind) is not None:
-            hasher.update(b"#" + self.of(item))
+        elif kind is tuple or kind is dict or kind is list or _fields(kind) is not None:
+            hasher.update(b"#" + self.of(item))  # a list only when remembered (see PageSpec.derived) saves the walk
         else:
             self._feed(hasher, item)
 

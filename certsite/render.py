@@ -235,8 +235,13 @@ class PageRenderer:
 
     def key(self, page: PageSpec) -> str:
         """A digest of everything the page's bytes depend on: certsite's code and libraries,
-        the site settings, the templates, and the whole of its context. Equal keys, equal
-        pages."""
+        the site settings, the templates, and the whole of its context (the entries derived
+        from one record, by that record's digest: see ``PageSpec.derived``). Equal keys,
+        equal pages."""
+        if page.derived:
+            source = self.digests.of(page.derived_from)
+            for name in page.derived:
+                self.digests.remember(page.context[name], source + name.encode())
         return digest_bytes(self._base, self.templates_key(), self.digests.of(page.context)).hex()
 
     def templates_key(self) -> bytes:
