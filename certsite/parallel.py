@@ -38,25 +38,16 @@ def available_cores() -> int:
 
 
 def run_in_order(
-    work: Callable[[Sequence[Item]], list[Result]],
-    items: Sequence[Item],
-    jobs: int,
-    progress: Callable[[int], None] | None = None,
-    meanwhile: Callable[[], None] | None = None,
+    work: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item], jobs: int, progress: Callable[[int], None] | None = None
 ) -> Iterator[Result]:
     """``work`` over ``items`` in chunks, yielding each item's result in ``items``' order.
 
     ``work`` must be a module-level function (a forked worker finds it by name), and
-    ``progress`` hears how many items are done so far. ``meanwhile`` is other work for
-    this process while the workers start on theirs, where it would otherwise only wait
-    (run after the workers have forked: a thread running as a process forks can leave
-    the child a lock it never gets back).
+    ``progress`` hears how many items are done so far.
     """
     chunks = [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
     processes = min(jobs, len(items) // MIN_ITEMS_PER_PROCESS)
     if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        if meanwhile:
-            meanwhile()
         done = 0
         for chunk in chunks:
             yield from work(chunk)
@@ -65,11 +56,8 @@ def run_in_order(
                 progress(done)
         return
     with multiprocessing.get_context("fork").Pool(processes, initializer=_as_worker) as pool:
-        results_in_order = pool.imap(work, chunks)
-        if meanwhile:
-            meanwhile()
         done = 0
-        for chunk, results in zip(chunks, results_in_order):
+        for chunk, results in zip(chunks, pool.imap(work, chunks)):
             yield from results
             done += len(chunk)
             if progress:

@@ -113,31 +113,46 @@ def publish(
     """
     check_output_dir(output_dir, sources, workdir)
     output_dir = output_dir.resolve()
-    claimed = _claim_spare(output_dir) if recycle else None
     if not recycle:
         _remove_spare(output_dir)
-    if claimed is None:
+    spare = _claim_spare(output_dir) if recycle else None
+    if spare is not None:
+        staging, lock, earlier = spare
         try:
-            output_dir.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=_leftover_prefix(output_dir, "staging"), dir=output_dir.parent))
-        except OSError as error:
-            raise BuildError(f"could not create the output folder beside {output_dir}: {error}") from error
-        lock, earlier = None, None
-    else:
-        staging, lock, earlier = claimed
+            _fill_and_swap(fill, static_dirs, output_dir, recycle, staging, lock, earlier)
+            return
+        except OSError:
+            pass  # a spare this build cannot bring up to date (a file where it needs a folder): it is gone; start afresh
+    try:
+        output_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=_leftover_prefix(output_dir, "staging"), dir=output_dir.parent))
+    except OSError as error:
+        raise BuildError(f"could not create the output folder beside {output_dir}: {error}") from error
+    try:
+        _fill_and_swap(fill, static_dirs, output_dir, recycle, staging, None, None)
+    except OSError as error:
+        raise BuildError(f"could not write the site: {error}") from error
+
+
+def _fill_and_swap(
+    fill: Callable[[Path, bool], set[PurePosixPath]],
+    static_dirs: tuple[Path, ...],
+    output_dir: Path,
+    recycle: bool,
+    staging: Path,
+    lock: int | None,
+    earlier: set[str] | None,
+) -> None:
+    """Fill ``staging`` (new, or the spare holding the files ``earlier``) and swap it in;
+    on any failure, remove it and raise."""
     try:
         lock = _claim(staging) if lock is None else lock
         remove_leftovers(output_dir, keep=staging)
         written = fill(staging, earlier is not None)
         refresh_static(static_dirs, staging)
         if earlier is not None:
-            for name in sorted(earlier - {path.as_posix() for path in written} - {MARKER}):
-                if not name.startswith("static/"):
-                    remove_file(staging, PurePosixPath(name))
+            _remove_unwritten(staging, earlier, {path.as_posix() for path in written})
         _swap_in(staging, output_dir, keep_spare=recycle)
-    except OSError as error:
-        _remove_own(staging)
-        raise BuildError(f"could not write the site: {error}") from error
     except BaseException:
         _remove_own(staging)
         raise
@@ -146,23 +161,74 @@ def publish(
             os.close(lock)
 
 
+def _remove_unwritten(staging: Path, earlier: set[str], written: set[str]) -> None:
+    """Remove the files of a recycled spare that this build did not write (but the
+    marker, and /static/, which ``refresh_static`` keeps as it should be)."""
+    # On a file system that ignores case (macOS's, by default), "News/x/index.html" of the
+    # spare may be the very file just written as "news/x/index.html".
+    folded = {name.casefold(): name for name in written}
+    for name in sorted(earlier - written - {MARKER}):
+        if name.startswith("static/"):
+            continue
+        twin = folded.get(name.casefold())
+        if twin is not None and _same_entry(staging / name, staging / twin):
+            continue
+        remove_file(staging, PurePosixPath(name))
+
+
+def _same_entry(one: Path, other: Path) -> bool:
+    try:
+        first, second = os.lstat(one), os.lstat(other)
+    except OSError:
+        return False
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
+
+
 def _spare(output_dir: Path) -> Path:
     return output_dir.parent / f".{output_dir.name}-spare"
 
 
-def _claim_spare(output_dir: Path) -> tuple[Path, int, set[str]] | None:
-    """The spare, renamed to a staging folder of this build and locked, with the files it
-    holds; None when there is none (or another build took it first) or it is not
-    plainly certsite's: a folder of folders and regular files with the marker."""
-    staging = output_dir.parent / f"{_leftover_prefix(output_dir, 'staging')}{secrets.token_hex(4)}"
+def _take_spare(output_dir: Path) -> tuple[Path, int] | None:
+    """The spare, locked and renamed to a staging folder of this build; None when there
+    is none, another build has it, or it is not plainly certsite's: a real folder (never
+    a symbolic link: a pull request could commit one named like the spare, pointing
+    anywhere) holding the marker."""
+    spare = _spare(output_dir)
     try:
-        os.rename(_spare(output_dir), staging)  # one step: of two builds at once, one gets it
+        before = os.lstat(spare)
     except OSError:
         return None
-    files = recycled_files(staging)
-    lock = _lock_marker(staging) if files is not None and MARKER in files else None
+    if not stat.S_ISDIR(before.st_mode):
+        return None
+    # Locked before the rename (the lock stays with the marker), so that no other build
+    # takes the folder under its staging name for a killed build's leftover meanwhile.
+    lock = _lock_marker(spare)
     if lock is None:
+        return None
+    staging = output_dir.parent / f"{_leftover_prefix(output_dir, 'staging')}{secrets.token_hex(4)}"
+    try:
+        os.rename(spare, staging)
+        after = os.lstat(staging)
+    except OSError:
+        os.close(lock)
+        return None
+    if (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino) or not stat.S_ISDIR(after.st_mode):
+        os.close(lock)
+        return None
+    return staging, lock
+
+
+def _claim_spare(output_dir: Path) -> tuple[Path, int, set[str]] | None:
+    """The spare (see ``_take_spare``) with the files it holds; None, and the spare
+    deleted, if it holds anything but folders and regular files."""
+    taken = _take_spare(output_dir)
+    if taken is None:
+        return None
+    staging, lock = taken
+    files = recycled_files(staging)
+    if files is None:
         _remove_own(staging)
+        os.close(lock)
         return None
     return staging, lock, files
 
@@ -205,12 +271,10 @@ def _lock_marker(folder: Path) -> int | None:
 
 
 def _remove_spare(output_dir: Path) -> None:
-    staging = output_dir.parent / f"{_leftover_prefix(output_dir, 'staging')}{secrets.token_hex(4)}"
-    try:
-        os.rename(_spare(output_dir), staging)  # under a name the next build cleans up, should this one die
-    except OSError:
-        return
-    _remove_own(staging)
+    taken = _take_spare(output_dir)  # under a name the next build cleans up, should this one die
+    if taken is not None:
+        _remove_own(taken[0])
+        os.close(taken[1])
 
 
 def _retire(old_site: Path, output_dir: Path, keep_spare: bool) -> None:
@@ -433,8 +497,10 @@ def _in_use(folder: Path) -> bool:
 
 def _remove_own(folder: Path) -> None:
     """Delete one of certsite's folders, the marker last, so that a kill halfway leaves
-    a folder the next build still knows as its own."""
+    a folder the next build still knows as its own. Never through a symbolic link."""
     try:
+        if not stat.S_ISDIR(os.lstat(folder).st_mode):
+            return
         children = list(os.scandir(folder))
     except OSError:
         return
@@ -464,6 +530,17 @@ def _swap_in(staging: Path, output_dir: Path, keep_spare: bool) -> None:
     if not os.path.lexists(output_dir) or (output_dir.is_dir() and not output_dir.is_symlink() and not any(output_dir.iterdir())):
         os.replace(staging, output_dir)  # the first build: one rename (over an empty folder too)
         return
+    # The previous site's marker is locked until it is the spare (or gone), so that no
+    # other build takes it, under the staging name, for a killed build's leftover.
+    previous_lock = _lock_marker(output_dir)
+    try:
+        _exchange_in(staging, output_dir, keep_spare)
+    finally:
+        if previous_lock is not None:
+            os.close(previous_lock)
+
+
+def _exchange_in(staging: Path, output_dir: Path, keep_spare: bool) -> None:
     if _exchange(staging, output_dir):
         _retire(staging, output_dir, keep_spare)  # the previous site, now under the staging name
         return

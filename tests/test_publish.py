@@ -237,6 +237,54 @@ def test_a_spare_with_a_symbolic_link_is_deleted_not_recycled_and_nothing_is_wri
     assert "2024-06-03" in (site / "index.html").read_text("utf-8")
 
 
+@pytest.mark.parametrize("cache", ["with the cache", "--no-cache"])
+def test_a_symbolic_link_named_like_the_spare_is_never_followed(content, certsite, tmp_path, cache):
+    """A pull request can commit a symbolic link where the spare would be, pointing anywhere."""
+    site = tmp_path / "out/site"
+    assert certsite("build", "--content", content.root, "--output", site, "--no-search", "--as-of", "2024-06-01").code == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / MARKER).write_bytes(MARKER_TEXT)  # even one that looks like certsite's
+    (elsewhere / "precious.txt").write_text("keep me")
+    (site.parent / ".site-spare").symlink_to(elsewhere)
+    options = ["--no-cache"] if cache == "--no-cache" else []
+    for as_of in ("2024-06-02", "2024-06-03"):
+        assert certsite("build", "--content", content.root, "--output", site, "--no-search", "--as-of", as_of, *options).code == 0
+        assert sorted(p.name for p in elsewhere.iterdir()) == [MARKER, "precious.txt"]
+        assert as_of in (site / "index.html").read_text("utf-8")
+        assert site.is_dir() and not site.is_symlink()
+
+
+def test_a_spare_another_build_holds_is_left_to_it(content, certsite, tmp_path):
+    site = tmp_path / "out/site"
+    for as_of in ("2024-06-01", "2024-06-02"):
+        assert certsite("build", "--content", content.root, "--output", site, "--no-search", "--as-of", as_of).code == 0
+    spare = site.parent / ".site-spare"
+    held = os.open(spare / MARKER, os.O_RDONLY)
+    fcntl.flock(held, fcntl.LOCK_EX)  # as a build that is claiming it
+    try:
+        assert certsite("build", "--content", content.root, "--output", site, "--no-search", "--as-of", "2024-06-03").code == 0
+        assert "2024-06-01" in (spare / "index.html").read_text("utf-8")  # untouched
+        assert "2024-06-03" in (site / "index.html").read_text("utf-8")
+    finally:
+        os.close(held)
+
+
+def test_on_a_file_system_that_ignores_case_a_page_written_under_another_case_is_kept(tmp_path):
+    """macOS: the spare's News/x/index.html is the file just written as news/x/index.html."""
+    staging = tmp_path / "staging"
+    (staging / "news/x").mkdir(parents=True)
+    (staging / "news/x/index.html").write_text("the new page")
+    (staging / "News/x").mkdir(parents=True)
+    os.link(staging / "news/x/index.html", staging / "News/x/index.html")  # one file under two names, as there
+    (staging / "gone").mkdir()
+    (staging / "gone/index.html").write_text("a page no longer built")
+    earlier = {"News/x/index.html", "news/x/index.html", "gone/index.html"}
+    publish_module._remove_unwritten(staging, earlier, {"news/x/index.html"})
+    assert (staging / "News/x/index.html").read_text() == "the new page"
+    assert not (staging / "gone").exists()
+
+
 def test_without_the_cache_no_spare_is_kept(content, certsite, tmp_path):
     site = tmp_path / "out/site"
     for as_of in ("2024-06-01", "2024-06-02"):
