@@ -131,7 +131,7 @@ class Digests:
         if kind is str or kind is int or item is None or kind is bool or kind is date or isinstance(item, Enum):
             self._feed(hasher, item)
         elif kind is tuple or kind is dict or kind is list or _fields(kind) is not None:
-            hasher.update(b"#" + self.of(item))  # a list only when remembered (see PageSpec.derived) saves the walk
+            hasher.update(b"#" + self.of(item))  # ``of`` walks a list too, unless it was remembered (see PageSpec.derived)
         else:
             self._feed(hasher, item)
 

@@ -20,9 +20,10 @@ With a cache (see ``publish``'s ``recycle``), the site replaced is not deleted b
 kept beside the output as ``.<output>-spare``, and the next build brings that folder up
 to date instead of writing a new one: at 10,000 announcements, making 15,000 folders
 and deleting as many costs about 4 s, more than everything else in a build where
-little changed. Recycling changes nothing of the above: the spare is claimed by one
-rename (two builds at once cannot both have it), filled as a staging folder, checked
-file by file (see ``recycled_files``) and swapped in whole.
+little changed. Recycling changes nothing of the above: the spare is claimed by
+locking its marker and one rename (two builds at once cannot both have it; a symbolic
+link named like it is never followed), filled as a staging folder, checked file by file
+(see ``recycled_files``) and swapped in whole.
 
 Every folder a build makes beside the output (``.<output>-staging-*``, and in the
 fallback ``.<output>-previous-*``) gets the ``MARKER`` file first thing, and keeps an

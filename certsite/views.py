@@ -226,8 +226,8 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
                 filters=search_filters(entity, standards, catalog.site.language),
                 timeline=figures.certification_timeline(entity, standards, catalog.build_date),
             ),
-            # A third of the time of keying every page, when walked: these three are
-            # worked out from the entity, the standards, the site's language and the build date.
+            # Walked, these three took most of the time of keying every page; they are worked
+            # out from the entity, the standards, the site's language and the build date alone.
             derived=("findings", "filters", "timeline"),
             derived_from=entity,
         )
