@@ -26,13 +26,14 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import re
 import secrets
 import shutil
 from pathlib import Path
 from typing import Any
 
-# A new layout gets a new folder; an old one is never read.
-LAYOUT = "v1"
+# A new layout gets a new folder; an old one is never read, and is deleted.
+LAYOUT = "v2"
 DEFAULT_FOLDER = ".certsite-cache"
 _TEMPORARY = ".tmp-"
 # Files a sharded record is split over (see ``store_sharded``).
@@ -72,6 +73,8 @@ class Cache:
         self.root = folder / LAYOUT if folder is not None else None
         if self.root is not None and self.root.is_dir():
             _remove_temporaries(self.root)
+        if folder is not None:
+            _remove_old_layouts(folder)
 
     # --- records: one file of entries by key ---------------------------------------
 
@@ -127,8 +130,6 @@ class Cache:
             if self._shard_keys.get(_shard_name(name, shard)) != set(shard_entries):
                 self.store_records(_shard_name(name, shard), shard_entries)
                 self._shard_keys[_shard_name(name, shard)] = set(shard_entries)
-        if self.root is not None:
-            _unlink_quietly(self.root / f"{name}.pickle")  # what certsite kept there before it sharded them
 
     # --- pages: one file per rendered page -----------------------------------------
 
@@ -185,6 +186,17 @@ class Cache:
 
 def _shard_name(name: str, shard: int) -> str:
     return f"{name}-{shard:02d}"
+
+
+def _remove_old_layouts(folder: Path) -> None:
+    """Delete what earlier versions of certsite kept in ``folder`` (``v1/``...): never read again."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if re.fullmatch(r"v[0-9]+", entry.name) and entry.name != LAYOUT and entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _remove_temporaries(root: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -36,26 +37,55 @@ from certsite.model import Announcement
 BYTE_ORDER_MARK = "\ufeff"
 
 
-def data_outputs(catalog: Catalog) -> dict[PurePosixPath, bytes]:
+@dataclass(frozen=True, slots=True)
+class DataRows:
+    """One certification's part of each download, as text: its record of
+    certifications.json (one line), its row of certifications.csv and its rows of
+    nonconformances.csv. A download is its head and these, joined in the catalog's
+    order, so that a build can reuse those of the certifications that did not change."""
+
+    json: str
+    csv: str
+    findings_csv: str
+
+
+def published_standings(catalog: Catalog) -> list[Standing]:
+    """Every published certification's standing, in the order of the downloads."""
+    return [standing for announcement in catalog.announcements for standing in catalog.standings[announcement.slug]]
+
+
+def data_rows(catalog: Catalog, standings: list[Standing]) -> list[DataRows]:
+    """The ``DataRows`` of each of ``standings`` (of ``catalog``)."""
+    return [
+        DataRows(_json_text(record), _csv_text([_certification_row(record)]), _csv_text(list(_finding_rows([record]))))
+        for record in certification_records(catalog, standings)
+    ]
+
+
+def data_outputs(catalog: Catalog, rows: list[DataRows]) -> dict[PurePosixPath, bytes]:
+    """The downloads, from the ``DataRows`` of ``published_standings(catalog)``, in that order."""
     addresses = urls.Addresses(catalog.site.base_url)
-    records = certification_records(catalog)
-    document = {
+    head = {
         "register": catalog.site.title,
         "address": catalog.site.base_url,
         "data_date": catalog.build_date.isoformat(),
         "licence": {"name": catalog.site.licence.name, "url": catalog.site.licence.url} if catalog.site.licence else None,
-        "certifications": records,
+        "certifications": [],
     }
+    # One record per line, so that diffs between two days' files show what changed: the
+    # head ends in '"certifications":[]}', into which the records go.
+    records = "".join(("," if number else "") + "\n" + row.json for number, row in enumerate(rows))
+    document = _json_text(head)[: -len("]}")] + records + "]}\n"
     return {
-        urls.output_path(urls.DATA_JSON): _records_json(document),
+        urls.output_path(urls.DATA_JSON): document.encode("utf-8"),
         urls.output_path(urls.DATA_SCHEMA): (json.dumps(data_schema(addresses.absolute(urls.DATA_SCHEMA)), ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
-        urls.output_path(urls.DATA_CSV): _csv(CERTIFICATION_FIELDS, [_certification_row(record) for record in records]),
-        urls.output_path(urls.NONCONFORMANCES_CSV): _csv(NONCONFORMANCE_ROW_FIELDS, list(_finding_rows(records))),
+        urls.output_path(urls.DATA_CSV): _csv(CERTIFICATION_FIELDS, [row.csv for row in rows]),
+        urls.output_path(urls.NONCONFORMANCES_CSV): _csv(NONCONFORMANCE_ROW_FIELDS, [row.findings_csv for row in rows]),
     }
 
 
-def certification_records(catalog: Catalog) -> list[dict[str, Any]]:
-    """One record per published certification, newest announcement first, as the JSON holds it."""
+def certification_records(catalog: Catalog, standings: list[Standing]) -> list[dict[str, Any]]:
+    """The record of each of ``standings`` (of ``catalog``), as the JSON holds it."""
     addresses = urls.Addresses(catalog.site.base_url)
     other_names = {entity.slug: list(entity.aliases) for entity in catalog.entities}
     criteria = {(c.standard_id, c.number): c for s in catalog.standards for c in s.criteria}
@@ -112,7 +142,7 @@ def certification_records(catalog: Catalog) -> list[dict[str, Any]]:
         assert list(values) == [field.name for field in CERTIFICATION_FIELDS], "data_fields and data disagree"
         return values
 
-    return [record(standing) for announcement in catalog.announcements for standing in catalog.standings[announcement.slug]]
+    return [record(standing) for standing in standings]
 
 
 _PLAIN = frozenset({Type.TEXT, Type.DATE, Type.URL})
@@ -150,24 +180,19 @@ def _finding_rows(records: list[dict[str, Any]]):
             ]
 
 
-def _csv(fields: tuple[DataField, ...], rows: list[list[str]]) -> bytes:
+def _csv(fields: tuple[DataField, ...], rows: list[str]) -> bytes:
     """RFC 4180: CRLF line ends, a header row, cells quoted when they hold a comma, quote or line break."""
+    return (BYTE_ORDER_MARK + _csv_text([[field.name for field in fields]]) + "".join(rows)).encode("utf-8")
+
+
+def _csv_text(rows: list[list[str]]) -> str:
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(field.name for field in fields)
-    writer.writerows(rows)
-    return (BYTE_ORDER_MARK + buffer.getvalue()).encode("utf-8")
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
 
 
 def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _records_json(value: Any) -> bytes:
-    # One record per line: diffs between two days' files show what changed.
-    # (A JSON string escapes its quotes, so '{"announcement":' only ever starts a record.)
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return (text.replace('{"announcement":', '\n{"announcement":') + "\n").encode("utf-8")
 
 
 _DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from certsite import charts, structured, urls
 from certsite.catalog import Catalog
 from certsite.countries import babel_locale, country_name
-from certsite.data import data_outputs
+from certsite.data import DataRows, data_outputs, data_rows, published_standings
 from certsite.errors import BuildError
 from certsite.fingerprint import Digests, code_digest, digest_bytes
 from certsite.json_schema import announcement_schema_json
@@ -158,12 +158,15 @@ def render_site(catalog: Catalog, template_dirs: tuple[Path, ...]) -> Outputs:
     return outputs
 
 
-def fixed_outputs(catalog: Catalog) -> Outputs:
+def fixed_outputs(catalog: Catalog, rows: list[DataRows] | None = None) -> Outputs:
     """The outputs that are not pages: the announcement schema, published with the site
-    so that its $id is a real address, and the data downloads (see ``data``)."""
+    so that its $id is a real address, and the data downloads (see ``data``), made from
+    ``rows`` when given (those of ``published_standings``, in order)."""
     addresses = urls.Addresses(catalog.site.base_url)
     schema = announcement_schema_json(addresses.absolute(urls.ANNOUNCEMENT_SCHEMA)).encode("utf-8")
-    return {urls.output_path(urls.ANNOUNCEMENT_SCHEMA): schema, **data_outputs(catalog)}
+    if rows is None:
+        rows = data_rows(catalog, published_standings(catalog))
+    return {urls.output_path(urls.ANNOUNCEMENT_SCHEMA): schema, **data_outputs(catalog, rows)}
 
 
 def check_paths(specs: list[PageSpec]) -> None:

@@ -37,7 +37,7 @@ ALLOWED = {
     "pages": {"urls", "cache", "parallel", "publish", "render", "views", "search"},
     "search": {"errors", "parallel"},
     "publish": {"errors"},
-    "build": {"errors", "model", "load", "catalog", "render", "search", "publish", "urls", "cache", "pages", "views", "fingerprint"},
+    "build": {"errors", "model", "load", "catalog", "data", "render", "search", "publish", "urls", "cache", "pages", "views", "fingerprint"},
     "json_schema": {"schema", "model", "countries"},
     "scaffold": {"text"},
     "starter": set(),

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from certsite.build import BuildOptions, BuildReport, build, update
-from certsite.cache import Cache
+from certsite.cache import LAYOUT, Cache
 from conftest import PROJECT
 from generated import write_generated_register
 
@@ -172,7 +172,7 @@ def test_a_build_killed_halfway_leaves_a_cache_the_next_build_can_trust(generate
                "--as-of", AS_OF.isoformat(), "--no-search", "--cache", str(cache), "--jobs", "2"]
     killed = subprocess.run(command, cwd=tmp_path, capture_output=True, start_new_session=True, timeout=300)
     assert killed.returncode == -signal.SIGKILL
-    assert any((cache / "v1" / "pages").rglob("*")), "the build was killed before it cached anything"
+    assert any((cache / LAYOUT / "pages").rglob("*")), "the build was killed before it cached anything"
     assert not (tmp_path / "site").exists()  # nothing was published
 
     report = cached_build(content, tmp_path / "site", cache)
@@ -239,7 +239,7 @@ def test_a_stray_file_in_the_cache_folder_is_left_alone(generated, tmp_path):
     shutil.copytree(generated, content)
     cache = tmp_path / "cache"
     cached_build(content, tmp_path / "site", cache)
-    (cache / "v1" / "pages" / ".DS_Store").write_bytes(b"Finder was here")  # macOS writes these by itself
+    (cache / LAYOUT / "pages" / ".DS_Store").write_bytes(b"Finder was here")  # macOS writes these by itself
     report = cached_build(content, tmp_path / "site", cache)
     assert report.rendered == 0
     assert differences(site_bytes(tmp_path / "site"), cold_build(content, tmp_path / "reference" / "site")) == []

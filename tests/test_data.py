@@ -194,3 +194,21 @@ def test_a_generated_register_gives_every_published_certification(tmp_path: Path
     assert len(read_csv(site / "data/nonconformances.csv")) == sum(len(findings_of(c)) for _, c in expected)
     schema = json.loads((site / "data/certifications.schema.json").read_text("utf-8"))
     jsonschema.Draft202012Validator(schema).validate(json.loads((site / "data/certifications.json").read_text("utf-8")))
+
+
+def test_the_json_download_is_the_whole_document_with_one_record_per_line():
+    """The download is put together from each certification's line (so that a build
+    reuses the lines of those that did not change): it must be exactly the document
+    serialised at once, one record per line, as a reader's diff of two days expects."""
+    from certsite.catalog import build_catalog
+    from certsite.load import load
+    from certsite.render import fixed_outputs
+    from certsite.urls import DATA_JSON, output_path
+
+    catalog = build_catalog(load(ASI_REGISTER), date.fromisoformat(ASI_AS_OF), False)
+    text = fixed_outputs(catalog)[output_path(DATA_JSON)].decode("utf-8")
+    document = json.loads(text)
+    assert len(document["certifications"]) > 1
+    whole = json.dumps(document, ensure_ascii=False, separators=(",", ":")).replace('{"announcement":', '\n{"announcement":') + "\n"
+    assert text == whole
+    assert len(text.splitlines()) == 1 + len(document["certifications"])
