@@ -203,7 +203,7 @@ def _fixed_outputs(plan: _Plan, cache: Cache) -> dict[PurePosixPath, bytes]:
     site = digests.of(plan.catalog.site)
     standings = published_standings(plan.catalog)
     keys = [digest_bytes(site, digests.of(standing)) for standing in standings]
-    known = cache.sharded_records(_DATA_ROWS)  # as (json, csv, findings_csv): the cache holds plain data
+    known = {key: row for key, row in cache.sharded_records(_DATA_ROWS).items() if _is_data_row(row)}
     missing = [index for index, key in enumerate(keys) if key not in known]
     made = dict(zip(missing, data_rows(plan.catalog, [standings[index] for index in missing])))
     rows = [made[index] if index in made else DataRows(*known[key]) for index, key in enumerate(keys)]
@@ -212,6 +212,12 @@ def _fixed_outputs(plan: _Plan, cache: Cache) -> dict[PurePosixPath, bytes]:
 
 
 _DATA_ROWS = "data-rows"
+
+
+def _is_data_row(row: object) -> bool:
+    """Whether a cached entry is a ``DataRows`` as the cache holds it, plain data:
+    ``(json, csv, findings_csv)``. Anything else is not used (and is made again)."""
+    return type(row) is tuple and len(row) == 3 and all(type(text) is str for text in row)
 
 
 def _report(plan: _Plan, written: list[WrittenPage], cache: Cache, started: float, index: SearchIndex | None, search_reused: bool) -> BuildReport:

@@ -29,6 +29,7 @@ import pickle
 import re
 import secrets
 import shutil
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ _TEMPORARY = ".tmp-"
 SHARDS = 16
 
 _ALLOWED_GLOBALS = {
-    ("builtins", name) for name in ("tuple", "list", "dict", "set", "frozenset", "str", "bytes", "int", "bool", "getattr")
+    ("builtins", name) for name in ("tuple", "list", "dict", "set", "frozenset", "str", "bytes", "int", "bool")
 } | {
     ("datetime", "date"),
     ("pathlib", "PosixPath"),
@@ -53,10 +54,27 @@ _ALLOWED_GLOBALS = {
 _ALLOWED_MODULES = ("certsite.model", "certsite.errors", "certsite.load")
 
 
+def _enum_member(kind: Any, name: str) -> Any:
+    """What pickle's ``getattr`` may do here: name a member of one of certsite's enums
+    (how enum members are pickled), and nothing else: any attribute of anything would
+    lead from a class to its module's globals, and on to code."""
+    if isinstance(kind, type) and issubclass(kind, Enum) and kind.__module__ in _ALLOWED_MODULES and name in kind.__members__:
+        return kind[name]
+    raise pickle.UnpicklingError(f"{name!r} is not a member of one of certsite's enums")
+
+
 class _RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _ALLOWED_GLOBALS or (module in _ALLOWED_MODULES and not name.startswith("_")):
+        if (module, name) == ("builtins", "getattr"):
+            return _enum_member
+        if (module, name) in _ALLOWED_GLOBALS:
             return super().find_class(module, name)
+        # Only a class that the module itself defines, named plainly: pickle follows dots
+        # in a name ("os.system" from a module that imports os).
+        if module in _ALLOWED_MODULES and "." not in name and not name.startswith("_"):
+            found = super().find_class(module, name)
+            if isinstance(found, type) and found.__module__ == module:
+                return found
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
 
 
@@ -73,8 +91,6 @@ class Cache:
         self.root = folder / LAYOUT if folder is not None else None
         if self.root is not None and self.root.is_dir():
             _remove_temporaries(self.root)
-        if folder is not None:
-            _remove_old_layouts(folder)
 
     # --- records: one file of entries by key ---------------------------------------
 
@@ -102,7 +118,9 @@ class Cache:
             return
         data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            if not self.root.is_dir():
+                self.root.mkdir(parents=True, exist_ok=True)
+                _remove_old_layouts(self.root.parent)  # by a build that got as far as writing its cache
         except OSError:
             return  # an unwritable cache is no cache
         self._write_atomically(self.root / f"{name}.pickle", data)
@@ -189,14 +207,30 @@ def _shard_name(name: str, shard: int) -> str:
 
 
 def _remove_old_layouts(folder: Path) -> None:
-    """Delete what earlier versions of certsite kept in ``folder`` (``v1/``...): never read again."""
+    """Delete what earlier versions of certsite kept in ``folder`` (``v1/`` before this
+    layout): never read again. Only an older layout than this one (another checkout may
+    run a newer certsite on the same folder), and only a folder that holds nothing but
+    what a cache holds, since ``--cache`` may name a folder that is not certsite's alone."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return
+    current = int(LAYOUT[1:])
     for entry in entries:
-        if re.fullmatch(r"v[0-9]+", entry.name) and entry.name != LAYOUT and entry.is_dir(follow_symlinks=False):
+        older = re.fullmatch(r"v([0-9]{1,4})", entry.name) is not None and int(entry.name[1:]) < current
+        if older and entry.is_dir(follow_symlinks=False) and _holds_a_cache(Path(entry.path)):
             shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _holds_a_cache(folder: Path) -> bool:
+    """Records, a folder of pages, hidden files (temporary files, a Finder's .DS_Store)."""
+    try:
+        return all(
+            (entry.name == "pages" and entry.is_dir(follow_symlinks=False)) or entry.name.endswith(".pickle") or entry.name.startswith(".")
+            for entry in os.scandir(folder)
+        )
+    except OSError:
+        return False
 
 
 def _remove_temporaries(root: Path) -> None:

@@ -243,3 +243,38 @@ def test_a_stray_file_in_the_cache_folder_is_left_alone(generated, tmp_path):
     report = cached_build(content, tmp_path / "site", cache)
     assert report.rendered == 0
     assert differences(site_bytes(tmp_path / "site"), cold_build(content, tmp_path / "reference" / "site")) == []
+
+
+def test_an_earlier_cache_layout_is_deleted_but_not_a_newer_one_nor_a_folder_that_is_not_a_cache(tmp_path):
+    cache = tmp_path / "cache"
+    (cache / "v1" / "pages" / "ab").mkdir(parents=True)
+    (cache / "v1" / "announcements.pickle").write_bytes(b"an earlier version's")
+    (cache / "v1" / ".DS_Store").write_bytes(b"Finder was here")
+    (cache / "v0" / "notes").mkdir(parents=True)  # --cache named a folder that holds other things too
+    (cache / "v0" / "notes" / "mine.txt").write_text("not certsite's")
+    (cache / "v99" / "pages").mkdir(parents=True)  # a newer certsite, from another checkout
+    Cache(cache)
+    assert (cache / "v1").is_dir()  # a cache that is only read deletes nothing
+    Cache(cache).store_records("example", {b"key": "value"})
+    assert not (cache / "v1").exists()
+    assert (cache / "v0" / "notes" / "mine.txt").read_text() == "not certsite's"
+    assert (cache / "v99" / "pages").is_dir()
+
+
+def planted_call(module: str, name: str, argument: str) -> bytes:
+    """A pickle that calls ``module.name(argument)`` as it is read (protocol 4's STACK_GLOBAL, then REDUCE)."""
+    def text(value: str) -> bytes:
+        data = value.encode()
+        return b"\x8c" + bytes([len(data)]) + data
+    return b"\x80\x04" + text(module) + text(name) + b"\x93" + text(argument) + b"\x85R."
+
+
+@pytest.mark.parametrize("module, name", [("certsite.load", "os.mkdir"), ("certsite.model", "Path"), ("builtins", "getattr")])
+def test_a_planted_cache_file_cannot_run_code(tmp_path, module, name):
+    """Pull requests could commit a file into the cache folder: reading it runs nothing."""
+    cache = Cache(tmp_path / "cache")
+    target = tmp_path / "made-by-the-planted-file"
+    cache.store_records("announcements-00", {})  # makes the folder
+    (tmp_path / "cache" / LAYOUT / "announcements-00.pickle").write_bytes(planted_call(module, name, str(target)))
+    assert Cache(tmp_path / "cache").sharded_records("announcements") == {}
+    assert not target.exists()
