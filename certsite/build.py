@@ -193,10 +193,10 @@ def _fixed_outputs(plan: _Plan, cache: Cache) -> dict[PurePosixPath, bytes]:
     cache when it was made from the same inputs: at 10,000 announcements, making them
     all takes 1.5 s of one core, and after one edit almost all of them are the same.
 
-    A standing's digest covers everything its rows show (see
-    ``PageRenderer.remember_catalog``: its entity's announcements and profile, the
-    standards, the build date, the draft flag, certsite's code); the site's, the
-    addresses and the language of country names."""
+    A row's key is the digests of its standing, which covers everything the row shows
+    of the register (see ``PageRenderer.remember_catalog``: its entity's announcements
+    and profile, the standards, the build date, the draft flag, certsite's code), and of
+    the site settings (the addresses, the language of country names)."""
     if not cache.enabled:
         return fixed_outputs(plan.catalog)
     digests = plan.renderer.digests
