@@ -253,7 +253,6 @@ def new_announcement(args: argparse.Namespace) -> int:
         new = NewAnnouncement(entity, country, standard_id, f"{standard.name} {standard.version}", args.date or date.today())
         path = create(args.content / "certifications", new, entity_slug)
     except ContentError as error:
-        progress.finish()
         print_diagnostics(error.diagnostics)
         print(f"{error}: fix the standards first.", file=sys.stderr)
         return EXIT_FAILED
@@ -341,7 +340,6 @@ def print_schema(content: Path) -> int:
     try:
         site = load_site(content)
     except ContentError as error:
-        progress.finish()
         print_diagnostics(error.diagnostics)
         print(f"{error}: the schema's address comes from site.yaml's base_url.", file=sys.stderr)
         return EXIT_FAILED

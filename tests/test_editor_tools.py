@@ -72,6 +72,17 @@ def test_new_says_when_it_cannot_write(content, certsite):
     assert run.code == 1 and "certifications is not a folder" in run.err
 
 
+def test_new_and_schema_report_a_broken_content_folder_without_a_traceback(content, certsite):
+    content.write("standards/test-ps.yaml", "id: [unclosed\n")
+    content.write("site.yaml", "title: [unclosed\n")
+    new = certsite("new", "--content", content.root, "--entity", "Acme", "--country", "NO", "--standard", "test-ps")
+    schema = certsite("schema", "--content", content.root)
+    for run in (new, schema):
+        assert run.code == 1 and "Traceback" not in run.err
+    assert "test-ps.yaml:1" in new.err and "fix the standards first" in new.err
+    assert "site.yaml:1" in schema.err and "base_url" in schema.err
+
+
 def test_new_takes_an_entity_slug_for_names_without_latin_letters(content, certsite):
     run = certsite("new", "--content", content.root, "--entity", "阿克米金属", "--entity-slug", "acme-jinshu", "--country", "CN", "--standard", "test-ps", "--date", "2024-05-02")
     assert run.code == 0, run.err
