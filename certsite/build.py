@@ -17,13 +17,13 @@ from certsite.cache import Cache
 from certsite.catalog import Catalog, build_catalog
 from certsite.data import DataRows, data_rows, published_standings
 from certsite.errors import BuildError, ContentError, Diagnostic
+from certsite.fingerprint import digest_bytes
 from certsite.load import Progress, load
 from certsite.model import Corpus
 from certsite.pages import WrittenPage, write_pages
 from certsite.publish import check_output_dir, place_tree, publish, refresh_static, remove_file, write_tree
 from certsite.render import PageRenderer, check_paths, fixed_outputs, render_site
-from certsite.fingerprint import digest_bytes
-from certsite.search import INDEX_DIR, SearchIndex, index_site, measure
+from certsite.search import INDEX_DIR, PAGES_PER_PART, IndexPart, SearchIndex, index_parts, join_parts, measure, part_count, part_of
 from certsite.urls import Addresses, output_path
 from certsite.views import PageSpec, page_specs
 
@@ -41,6 +41,7 @@ class BuildOptions:
     strict: bool = False  # warnings fail the run, as errors do
     cache_dir: Path | None = None  # where earlier builds' work is kept; None: no cache
     jobs: int = 1  # processes that parse and render
+    search_part_pages: int = PAGES_PER_PART  # pages per part of the search index (see ``search``)
 
 
 def template_dirs(options: BuildOptions) -> tuple[Path, ...]:
@@ -68,6 +69,7 @@ class BuildReport:
     site_root: str  # where the site's pages are addressed: the path of base_url
     rendered: int = 0  # pages rendered by this build; the others came from the cache
     search_reused: bool = False  # the search index came from the cache (no searchable page changed)
+    search_parts_indexed: int = 0  # parts of the search index made again (the others came from the cache)
     # What the site was made from, for a preview that shows an edit before rebuilding (see ``preview``).
     corpus: Corpus | None = None
     renderer: PageRenderer | None = None
@@ -142,7 +144,7 @@ def build(
     plan = _plan(options, cache, progress)
     written: list[WrittenPage] = []
     index: list[SearchIndex] = []
-    search_reused: list[bool] = []
+    search_indexed: list[int] = []
 
     def fill(staging: Path, in_place: bool) -> set[PurePosixPath]:
         written[:] = write_pages(plan.specs, plan.renderer, staging, cache, options.jobs, _pages_progress(plan, progress), in_place=in_place)
@@ -154,18 +156,18 @@ def build(
         outputs.update(fixed)
         previous_index = output_dir / INDEX_DIR
         if with_search:
-            files, reused = _search_index(staging, written, cache, options.jobs, progress)
+            files, indexed = _search_index(staging, plan.specs, written, cache, options, progress)
             write_tree(files, staging, in_place)
             outputs.update(files)
             index[:] = [measure(files)]
-            search_reused[:] = [reused]
+            search_indexed[:] = [indexed]
         elif keep_search_index and previous_index.is_dir() and not previous_index.is_symlink():
             outputs.update(place_tree(staging, PurePosixPath(INDEX_DIR), previous_index, in_place))
         return outputs
 
     # With a cache, the site replaced is kept for the next build to bring up to date (see ``publish``).
     publish(fill, plan.static, output_dir, sources, workdir, recycle=cache.enabled)
-    return _report(plan, written, cache, started, index[0] if index else None, any(search_reused))
+    return _report(plan, written, cache, started, index[0] if index else None, search_indexed[0] if search_indexed else None)
 
 
 def update(options: BuildOptions, site_dir: Path, shown: dict[str, str], cache: Cache, progress: Progress | None = None) -> BuildReport:
@@ -185,7 +187,7 @@ def update(options: BuildOptions, site_dir: Path, shown: dict[str, str], cache: 
     refresh_static(plan.static, site_dir)
     for url in sorted(set(shown) - {page.url for page in written}):
         remove_file(site_dir, output_path(url))
-    return _report(plan, written, cache, started, None, False)
+    return _report(plan, written, cache, started, None, None)
 
 
 def _fixed_outputs(plan: _Plan, cache: Cache) -> dict[PurePosixPath, bytes]:
@@ -220,7 +222,7 @@ def _is_data_row(row: object) -> bool:
     return type(row) is tuple and len(row) == 3 and all(type(text) is str for text in row)
 
 
-def _report(plan: _Plan, written: list[WrittenPage], cache: Cache, started: float, index: SearchIndex | None, search_reused: bool) -> BuildReport:
+def _report(plan: _Plan, written: list[WrittenPage], cache: Cache, started: float, index: SearchIndex | None, indexed: int | None) -> BuildReport:
     """The build's report, once the cache keeps only the pages it wrote."""
     cache.keep_only_pages({page.key for page in written})
     html = [page for page in written if page.url.endswith(("/", ".html"))]
@@ -231,7 +233,8 @@ def _report(plan: _Plan, written: list[WrittenPage], cache: Cache, started: floa
         warnings=plan.corpus.warnings,
         site_root=Addresses(plan.catalog.site.base_url).root,
         rendered=sum(page.rendered for page in html),
-        search_reused=search_reused,
+        search_reused=indexed == 0,
+        search_parts_indexed=indexed or 0,
         corpus=plan.corpus,
         renderer=plan.renderer,
         page_keys={page.url: page.key for page in written},
@@ -239,19 +242,47 @@ def _report(plan: _Plan, written: list[WrittenPage], cache: Cache, started: floa
 
 
 def _search_index(
-    staging: Path, written: list[WrittenPage], cache: Cache, jobs: int, progress: Progress | None
-) -> tuple[dict[PurePosixPath, bytes], bool]:
-    """The search index of the pages written under ``staging``, and whether it came from
-    the cache: it does when every searchable page has the key it had when that index was
-    made (the same pages give the same index, byte for byte: see ``search``)."""
-    searchable = sorted((page.url, page.key) for page in written if page.searchable)
-    key = digest_bytes(*(f"{url}\0{page_key}".encode() for url, page_key in searchable)) if cache.enabled else b""
-    known = cache.records("search") if key else {}
-    if key in known:
-        return known[key], True
-    if progress:
-        progress("indexing for search", 0, len(searchable))
-    files = index_site(staging, sorted(output_path(url) for url, _ in searchable), jobs)
-    if key:
-        cache.store_records("search", {key: files})
-    return files, False
+    staging: Path, specs: list[PageSpec], written: list[WrittenPage], cache: Cache, options: BuildOptions, progress: Progress | None
+) -> tuple[dict[PurePosixPath, bytes], int]:
+    """The search index of the pages written under ``staging`` (``written``, one for each
+    of ``specs``), and how many of its parts were made again.
+
+    A large index is made in parts (see ``search``). A page's part is fixed by its group
+    (``PageSpec.group``: an entity's page and its announcements' pages, whose keys an edit
+    to one of them changes together) or else its address; a part comes from the cache when
+    each of its pages has the key it had when that part was made (the same pages give the
+    same part, byte for byte). So after one edit, one part is made again."""
+    searchable = sorted((page.url, page.key, spec.group or page.url) for spec, page in zip(specs, written, strict=True) if page.searchable)
+    count = part_count(len(searchable), options.search_part_pages)
+    members: list[list[tuple[str, str]]] = [[] for _ in range(count)]
+    for url, page_key, group in searchable:
+        members[part_of(group, count)].append((url, page_key))
+    keys = [digest_bytes(*(f"{url}\0{page_key}".encode() for url, page_key in part)) if cache.enabled else b"" for part in members]
+    known = {key: IndexPart(*part) for key, part in cache.records(_SEARCH_PARTS).items() if _is_index_part(part)} if cache.enabled else {}
+    missing = [number for number, key in enumerate(keys) if key not in known]
+    if progress and missing:
+        progress("indexing for search", 0, sum(len(members[number]) for number in missing))
+    made = dict(zip(missing, index_parts(staging, [[output_path(url) for url, _ in members[number]] for number in missing], options.jobs)))
+    parts = [made[number] if number in made else known[key] for number, key in enumerate(keys)]
+    if cache.enabled:
+        cache.store_records(_SEARCH_PARTS, {key: (part.files, part.sorts) for key, part in zip(keys, parts)})
+    files = join_parts(parts)
+    if files is None:  # the parts' sorts could not be merged: one part, as a small site has
+        files = join_parts(index_parts(staging, [[output_path(url) for url, _, _ in searchable]]))
+        assert files is not None
+        return files, 1
+    return files, len(missing)
+
+
+_SEARCH_PARTS = "search-parts"
+
+
+def _is_index_part(part: object) -> bool:
+    """Whether a cached entry is an ``IndexPart``'s fields as the cache holds them, plain
+    data: ``(files, sorts)``. Anything else is not used (and the part is made again)."""
+    if not (type(part) is tuple and len(part) == 2 and type(part[0]) is dict and (part[1] is None or type(part[1]) is tuple)):
+        return False
+    files, sorts = part
+    return all(type(path) is PurePosixPath and type(content) is bytes for path, content in files.items()) and (
+        sorts is None or all(type(page) is tuple and all(type(pair) is tuple and len(pair) == 2 and all(type(text) is str for text in pair) for pair in page) for page in sorts)
+    )

@@ -17,7 +17,7 @@ from importlib.metadata import distribution
 from pathlib import Path
 
 from certsite import urls
-from certsite.build import BuildOptions, build, check
+from certsite.build import BuildOptions, BuildReport, build, check
 from certsite.cache import DEFAULT_FOLDER
 from certsite.data_import import PlannedFile, SpreadsheetProblems, plan_import
 from certsite.errors import BuildError, ContentError, Diagnostic, format_diagnostic
@@ -38,6 +38,17 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD") from None
+
+
+def _search_parts(report: BuildReport) -> str:
+    """How much of the search index this build made, when not all of it."""
+    assert report.search is not None
+    parts = report.search.parts
+    if report.search_reused:
+        return " (unchanged, from the cache)"
+    if report.search_parts_indexed < parts:
+        return f" in {parts} parts ({report.search_parts_indexed} made again, the others from the cache)"
+    return f" in {parts} parts" if parts > 1 else ""
 
 
 def _jobs(text: str) -> int:
@@ -173,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             report = build(options, args.output, Path.cwd(), with_search=not args.no_search, progress=progress)
             progress.finish()
             search = (
-                f"; search: {report.search.pages} pages indexed, {report.search.bytes / 1024:.0f} KB{' (unchanged, from the cache)' if report.search_reused else ''}"
+                f"; search: {report.search.pages} pages indexed, {report.search.bytes / 1024:.0f} KB{_search_parts(report)}"
                 if report.search else "; search: not indexed (--no-search)"
             )
             print_diagnostics(report.warnings)

@@ -15,15 +15,30 @@ took Pagefind 2.9 to 3.2 GB and 35 s of processor time; what a searcher needs (1
 million, meta fields aside) takes 0.93 GB and 17 s, and the index shrinks from 35 to
 12 MB.
 
+A large index is made in parts (``PAGES_PER_PART`` pages each, about 2,000), each by
+its own Pagefind, and the search page merges them (Pagefind's ``mergeIndex``) into one
+search. A part is a page's group (an entity's page and its announcements' pages, which
+an edit changes together) hashed, so that after an edit the build indexes one part
+again and takes the others from its cache, and Pagefind's memory is that of one part
+(0.2 GB, not 1 GB at 10,000 announcements, growing with the part, not the register).
+The first part sits in ``pagefind/`` with Pagefind's scripts, the others in
+``pagefind/part-N/`` (their index files alone), listed in ``pagefind/parts.json``.
+Pagefind's merged search orders results by score, and a sorted search scores a result
+by its position in its own index's sorted list; so ``join_parts`` gives each part's
+list the position of every page of every part (``_merged_sorts``), and a search sorted
+by date across the parts comes in the order one index would give. Each part's words are
+weighed against its own pages, which is close to the whole register's when a part holds
+a few thousand pages of the same kind.
+
 ``search_html`` tells a searchable page from the others and cuts it down to what
 Pagefind reads of it (the body elements less what they ignore, and the page's
 language) with string searches, no HTML parser, so that whoever renders pages hands
 on less than a third of each; Pagefind builds the same index from it as from the whole
 page.
-``index_pages`` streams such pages to Pagefind as they arrive and returns the index's
-files, which ``publish`` writes: this module only reads and runs, and ``publish`` is
-the only writer. ``index_site`` does the same for pages already written to a folder,
-read back from it.
+``index_part`` streams such pages to Pagefind as they arrive and returns the part's
+files, which ``join_parts`` joins and ``publish`` writes: this module only reads and
+runs, and ``publish`` is the only writer. ``index_parts`` does the same for pages
+already written to a folder, read back from it, two parts at a time on two cores.
 
 Pagefind runs as a service (``pagefind_extended --service``, the binary the ``pagefind``
 package finds: the ``pagefind-bin-extended`` wheel), which takes each page over a pipe
@@ -55,9 +70,11 @@ content the way Pagefind names them.
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import ctypes
 import gzip
 import hashlib
+import heapq
 import itertools
 import json
 import os
@@ -76,7 +93,6 @@ from typing import Self
 from pagefind.service import get_executable
 
 from certsite.errors import BuildError
-from certsite.parallel import run_in_order
 
 INDEX_DIR = "pagefind"
 # Pagefind answering nothing for this long is stopped, and the build fails.
@@ -92,6 +108,18 @@ SEARCHABLE_MARK = "data-pagefind-body"
 class SearchIndex:
     pages: int
     bytes: int
+    parts: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPart:
+    """One part of an index: its files as Pagefind wrote them (made reproducible), by their
+    path inside the part's folder, and each page's sort values (``data-pagefind-sort``:
+    ``(key, value)`` pairs) by Pagefind's page number; ``None`` when a page gives a sort
+    in a form other than ``key:value``, which ``join_parts`` cannot merge."""
+
+    files: dict[PurePosixPath, bytes]
+    sorts: tuple[tuple[tuple[str, str], ...], ...] | None
 
 
 # --- Which pages, and what of them ------------------------------------------------------
@@ -248,34 +276,52 @@ def page_url(path: PurePosixPath) -> str:
 
 def index_pages(pages: Iterable[tuple[str, str]]) -> dict[PurePosixPath, bytes]:
     """Index ``(address, page)`` pairs as they come and return the files of the index, by
-    their path in the site (``pagefind/…``); failures become ``BuildError``.
+    their path in the site (``pagefind/…``), in one part; failures become ``BuildError``.
 
     An address is the page's as the site's root sees it (``/entities/x/``: ``page_url``),
     a page as ``search_html`` gives it (a whole page gives the same index, more slowly; a
-    page without a ``data-pagefind-body`` element is skipped). The pages are not held:
-    each goes to Pagefind as it arrives, while the next is made. Pagefind numbers them in
-    the order given, so give them in an order that does not change from build to build.
+    page without a ``data-pagefind-body`` element is skipped).
     """
+    files = join_parts([index_part(pages)])
+    assert files is not None  # one part is never joined to another
+    return files
+
+
+def index_part(pages: Iterable[tuple[str, str]]) -> IndexPart:
+    """One part of an index (see "Parts" above), from ``(address, page)`` pairs as
+    ``index_pages`` takes them. The pages are not held: each goes to Pagefind as it
+    arrives, while the next is made. Pagefind numbers them in the order given, so give
+    them in an order that does not change from build to build."""
+    sorts: list[tuple[tuple[str, str], ...]] = []
+    plain = True
     with _Service() as service:
         for url, html in pages:
             if SEARCHABLE_MARK in html:
                 service.add_page(url, html)
+                values = _sort_values(html)
+                plain = plain and values is not None
+                sorts.append(values or ())
         files = service.files()
-    return {PurePosixPath(INDEX_DIR) / path: content for path, content in sorted(reproducible_files(files).items())}
+    return IndexPart(dict(sorted(reproducible_files(files).items())), tuple(sorts) if plain else None)
 
 
-def index_site(site_dir: Path, pages: Sequence[PurePosixPath], jobs: int = 1) -> dict[PurePosixPath, bytes]:
-    """``index_pages`` over ``pages`` (paths under ``site_dir``, sorted), read back in that
-    order; for pages that are on disk and no longer in memory.
+def index_parts(site_dir: Path, parts: Sequence[Sequence[PurePosixPath]], jobs: int = 1) -> list[IndexPart]:
+    """``index_part`` of each list of pages (paths under ``site_dir``, in the order given),
+    read back from the folder; ``jobs`` parts at a time, each read and cut down
+    (``search_html``) by a thread of its own while its Pagefind indexes what is cut. Each
+    part's pages go to its Pagefind in the order given, whatever the threads do, so the
+    parts are the same."""
+    if len(parts) <= 1 or jobs <= 1:
+        return [index_part(_cut_pages(site_dir, paths)) for paths in parts]
+    with concurrent.futures.ThreadPoolExecutor(min(jobs, len(parts))) as pool:
+        return list(pool.map(lambda paths: index_part(_cut_pages(site_dir, paths)), parts))
 
-    ``jobs`` processes read and cut down the pages (``search_html``) while Pagefind
-    indexes those already cut. The workers start before Pagefind's service and its
-    threads (a process forked while other threads hold locks may hang), and the pages
-    come back in path order whatever the split, so the index is the same.
-    """
-    cut = (page for page in run_in_order(_cut_down, [(site_dir, site_dir / path) for path in pages], jobs) if page is not None)
-    first = next(cut, None)  # starts the workers
-    return index_pages(itertools.chain([first] if first else [], cut))
+
+def _cut_pages(site_dir: Path, paths: Sequence[PurePosixPath]) -> Iterator[tuple[str, str]]:
+    for path in paths:
+        page = _cut_down([(site_dir, site_dir / path)])[0]
+        if page is not None:
+            yield page
 
 
 def site_pages(site_dir: Path) -> Iterator[tuple[str, str]]:
@@ -297,10 +343,139 @@ def _cut_down(pages: Sequence[tuple[Path, Path]]) -> list[tuple[str, str] | None
 
 
 def measure(files: dict[PurePosixPath, bytes | None]) -> SearchIndex:
-    """How many pages an index holds (``files`` as ``index_pages`` returns them), and its size."""
-    entry = files[PurePosixPath(INDEX_DIR) / "pagefind-entry.json"]
-    pages = sum(language["page_count"] for language in json.loads(entry)["languages"].values())
-    return SearchIndex(pages, sum(len(content) for content in files.values() if content is not None))
+    """How many pages an index holds (``files`` as ``join_parts`` returns them), its size,
+    and its parts."""
+    entries = [content for path, content in files.items() if path.name == "pagefind-entry.json" and content is not None]
+    pages = sum(language["page_count"] for entry in entries for language in json.loads(entry)["languages"].values())
+    return SearchIndex(pages, sum(len(content) for content in files.values() if content is not None), len(entries))
+
+
+# --- Parts ----------------------------------------------------------------------------------
+
+# Pages per part of a large index: a part takes Pagefind about 3 s and 200 MB.
+PAGES_PER_PART = 2_000
+# The list of the parts beside the first, which the search page merges into it.
+PARTS_FILE = "parts.json"
+_SORT_ATTRIBUTE = re.compile(r'\sdata-pagefind-sort="([^"]*)"')
+# What a part's folder needs of Pagefind's files: the first part's folder has the rest
+# (the scripts and the WebAssembly), which the merged parts share.
+_PART_FOLDERS = frozenset({"index", "fragment", "filter"})
+
+
+def part_count(pages: int, per_part: int = PAGES_PER_PART) -> int:
+    """How many parts an index of ``pages`` pages is made in."""
+    return max(1, -(-pages // max(1, per_part)))
+
+
+def part_of(url: str, parts: int) -> int:
+    """The part a page's address belongs to: the same on every build with as many parts."""
+    return int.from_bytes(hashlib.sha256(url.encode("utf-8")).digest()[:8], "big") % parts
+
+
+def join_parts(parts: Sequence[IndexPart]) -> dict[PurePosixPath, bytes] | None:
+    """The files of an index made in ``parts``, by their path in the site: the first part
+    in ``pagefind/``, the others in ``pagefind/part-N/``, and ``pagefind/parts.json``
+    listing those; ``None`` when the parts' sorts cannot be merged (see ``_merged_sorts``),
+    and the pages must be indexed as one part."""
+    root = PurePosixPath(INDEX_DIR)
+    if len(parts) == 1:
+        files = {root / path: content for path, content in parts[0].files.items()}
+    else:
+        try:
+            sorts = _merged_sorts(parts)
+            files = {}
+            for number, (part, part_sorts) in enumerate(zip(parts, sorts)):
+                folder = root if number == 0 else root / f"part-{number}"
+                for path, content in _with_sorts(part.files, part_sorts).items():
+                    if number == 0 or path.parts[0] in _PART_FOLDERS or path.name == "pagefind-entry.json" or path.suffix == ".pf_meta":
+                        files[folder / path] = content
+        except (_UnknownFormat, ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
+            return None
+    files[root / PARTS_FILE] = json.dumps([f"part-{number}/" for number in range(1, len(parts))]).encode("utf-8")
+    return dict(sorted(files.items()))
+
+
+def _sort_values(html: str) -> tuple[tuple[str, str], ...] | None:
+    """A page's ``data-pagefind-sort`` values as ``(key, value)`` pairs, or ``None`` when
+    one is in a form other than ``key:value`` with a plain value (as the templates write
+    it: a date)."""
+    values = []
+    for found in _SORT_ATTRIBUTE.finditer(html):
+        key, colon, value = found.group(1).partition(":")
+        if not colon or not key or any(sign in found.group(1) for sign in "[],&"):
+            return None
+        values.append((key, value))
+    if len(values) != html.count("data-pagefind-sort") or len({key for key, _ in values}) != len(values):
+        return None
+    return tuple(values)
+
+
+def _merged_sorts(parts: Sequence[IndexPart]) -> list[list[list]]:
+    """Each part's sorts (``[key, [page numbers]]`` pairs, by key) such that Pagefind's
+    merged search orders the results of all parts as one index would.
+
+    Pagefind scores a sorted result by its position in its own index's sorted list, and
+    a merged search orders the results of all indexes by score; so each part's list gets
+    every page of every part at its position in the order of all of them, its own pages
+    by number and the others as a number no page of it has. The parts' own orders are
+    kept, and merged by value: as numbers when every value is one, else as text, which is
+    how Pagefind orders them; a part whose order is not that one raises ``_UnknownFormat``.
+    """
+    own_sorts = [dict(_meta(part.files)[4]) for part in parts]
+    if any(part.sorts is None for part in parts):
+        raise _UnknownFormat("a sort in another form than key:value")
+    keys = sorted({key for part in parts for page in part.sorts for key, _ in page})  # type: ignore[union-attr]
+    merged: list[list[list]] = [[] for _ in parts]
+    for key in keys:
+        values = [{number: dict(page)[key] for number, page in enumerate(part.sorts) if key in dict(page)} for part in parts]  # type: ignore[arg-type]
+        numeric = all(_is_number(value) for part_values in values for value in part_values.values())
+        order = float if numeric else str
+        runs = []
+        for number, (own, part_values) in enumerate(zip(own_sorts, values)):
+            pages = own.get(key, [])
+            if sorted(pages) != sorted(part_values) or any(order(part_values[a]) > order(part_values[b]) for a, b in itertools.pairwise(pages)):
+                raise _UnknownFormat(f"part {number} sorts {key} in another order")
+            runs.append([(order(part_values[page]), number, page) for page in pages])
+        placed = list(heapq.merge(*runs, key=lambda item: item[0]))
+        for number, part in enumerate(parts):
+            absent = len(part.sorts)  # type: ignore[arg-type]
+            merged[number].append([key, [page if owner == number else absent for _, owner, page in placed]])
+    return merged
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _meta(files: dict[PurePosixPath, bytes]) -> list:
+    """The ``pf_meta`` of an index with one language (as certsite's pages are)."""
+    languages = json.loads(files[PurePosixPath("pagefind-entry.json")].decode("utf-8"))["languages"]
+    if len(languages) != 1:
+        raise _UnknownFormat("an index in more than one language")
+    meta_path = f"pagefind.{next(iter(languages.values()))['hash']}.pf_meta"
+    meta = _read_chunk(files[PurePosixPath(meta_path)], meta_path)
+    if not (isinstance(meta, list) and len(meta) >= 5 and isinstance(meta[4], list)):
+        raise _UnknownFormat(meta_path)
+    return meta
+
+
+def _with_sorts(files: dict[PurePosixPath, bytes], sorts: list[list]) -> dict[PurePosixPath, bytes]:
+    """An index's files with its sorts replaced, its ``pf_meta`` renamed after its new
+    content (as Pagefind names it) and ``pagefind-entry.json`` pointing to it."""
+    entry = json.loads(files[PurePosixPath("pagefind-entry.json")].decode("utf-8"))
+    language = next(iter(entry["languages"].values()))
+    old_path = PurePosixPath(f"pagefind.{language['hash']}.pf_meta")
+    meta = [*_meta(files)[:4], sorts, *_meta(files)[5:]]
+    language["hash"] = _named_hash(language["hash"].rpartition("_")[0], meta, len(language["hash"].rpartition("_")[0]) + 8)
+    changed = {
+        PurePosixPath(f"pagefind.{language['hash']}.pf_meta"): _chunk_bytes(meta),
+        PurePosixPath("pagefind-entry.json"): json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+    }
+    return {**{path: content for path, content in files.items() if path != old_path}, **changed}
 
 
 # --- Pagefind's service, in its own process group -----------------------------------------

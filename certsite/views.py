@@ -48,6 +48,9 @@ class PageSpec:
     # cache keys them by that record's digest instead of walking them (see ``render``).
     derived: tuple[str, ...] = ()
     derived_from: object = None
+    # Pages that an edit changes together (an entity's page and its announcements'): the
+    # search index keeps them in one part (see ``search``). "": the page's own address.
+    group: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,14 +208,17 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
         for chunk, pager in paginate(items, urls.year_url(year))
     ]
     specs += [
-        spec(
-            urls.announcement_url(a),
-            "announcement.html",
-            announcement=a,
-            standings=catalog.standings[a.slug],
-            # Only the criteria its findings name, so that a criterion's new title reaches
-            # the announcements that show it and no others.
-            criteria={key: criteria[key] for key in _criteria_named(a)},
+        dataclasses.replace(
+            spec(
+                urls.announcement_url(a),
+                "announcement.html",
+                announcement=a,
+                standings=catalog.standings[a.slug],
+                # Only the criteria its findings name, so that a criterion's new title reaches
+                # the announcements that show it and no others.
+                criteria={key: criteria[key] for key in _criteria_named(a)},
+            ),
+            group=urls.entity_url(a.entity_slug),
         )
         for a in catalog.announcements
     ]
@@ -230,6 +236,7 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
             # out from the entity, the standards, the site's language and the build date alone.
             derived=("findings", "filters", "timeline"),
             derived_from=entity,
+            group=urls.entity_url(entity.slug),
         )
         for entity in catalog.entities
     ]

@@ -35,8 +35,14 @@ try {
   throw new Error("no search index at /pagefind/");
 }
 // Result addresses start from the site's root, which is not the domain's under a sub-path.
-await pagefind.options({ baseUrl: list.dataset.siteRoot, excerptLength: 30, ranking: { metaWeights: { names: 10 } } });
+const SEARCH_OPTIONS = { baseUrl: list.dataset.siteRoot, excerptLength: 30, ranking: { metaWeights: { names: 10 } } };
+await pagefind.options(SEARCH_OPTIONS);
 pagefind.init();
+// A large register's index comes in parts (see certsite/search.py), listed in parts.json:
+// Pagefind merges them into one search, ordered as one index would order it.
+const partsList = new URL("../pagefind/parts.json", import.meta.url);
+const parts = await fetch(partsList).then((answer) => (answer.ok ? answer.json() : []), () => []);
+await Promise.all(parts.map((part) => pagefind.mergeIndex(new URL(part, partsList).href, SEARCH_OPTIONS)));
 
 function readAddress() {
   const params = new URLSearchParams(window.location.search);
