@@ -257,6 +257,7 @@ def _search_index(
     members: list[list[tuple[str, str]]] = [[] for _ in range(count)]
     for url, page_key, group in searchable:
         members[part_of(group, count)].append((url, page_key))
+    members = [part for part in members if part] or [[]]  # an empty part would only cost a request
     keys = [digest_bytes(*(f"{url}\0{page_key}".encode() for url, page_key in part)) if cache.enabled else b"" for part in members]
     known = {key: IndexPart(*part) for key, part in cache.records(_SEARCH_PARTS).items() if _is_index_part(part)} if cache.enabled else {}
     missing = [number for number, key in enumerate(keys) if key not in known]
