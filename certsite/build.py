@@ -260,19 +260,26 @@ def _search_index(
     members = [part for part in members if part] or [[]]  # an empty part would only cost a request
     keys = [digest_bytes(*(f"{url}\0{page_key}".encode() for url, page_key in part)) if cache.enabled else b"" for part in members]
     known = {key: IndexPart(*part) for key, part in cache.records(_SEARCH_PARTS).items() if _is_index_part(part)} if cache.enabled else {}
+    whole_key = digest_bytes(b"one part", *keys) if cache.enabled else b""
     missing = [number for number, key in enumerate(keys) if key not in known]
     if progress and missing:
         progress("indexing for search", 0, sum(len(members[number]) for number in missing))
     made = dict(zip(missing, index_parts(staging, [[output_path(url) for url, _ in members[number]] for number in missing], options.jobs)))
     parts = [made[number] if number in made else known[key] for number, key in enumerate(keys)]
-    if cache.enabled:
-        cache.store_records(_SEARCH_PARTS, {key: (part.files, part.sorts) for key, part in zip(keys, parts)})
+    stored = {key: (part.files, part.sorts, part.urls) for key, part in zip(keys, parts)}
     files = join_parts(parts)
-    if files is None:  # the parts' sorts could not be merged: one part, as a small site has
-        files = join_parts(index_parts(staging, [[output_path(url) for url, _, _ in searchable]]))
-        assert files is not None
-        return files, 1
-    return files, len(missing)
+    indexed = len(missing)
+    if files is None:  # the parts' sorts could not be merged (a register's own sort attributes): one part, kept too
+        whole = known.get(whole_key)
+        if whole is None:
+            whole = index_parts(staging, [[output_path(url) for url, _, _ in searchable]])[0]
+            indexed += 1
+        stored[whole_key] = (whole.files, whole.sorts, whole.urls)
+        files = join_parts([whole])
+        assert files is not None  # one part is never joined to another
+    if cache.enabled:
+        cache.store_records(_SEARCH_PARTS, stored)
+    return files, indexed
 
 
 _SEARCH_PARTS = "search-parts"
@@ -280,10 +287,10 @@ _SEARCH_PARTS = "search-parts"
 
 def _is_index_part(part: object) -> bool:
     """Whether a cached entry is an ``IndexPart``'s fields as the cache holds them, plain
-    data: ``(files, sorts)``. Anything else is not used (and the part is made again)."""
-    if not (type(part) is tuple and len(part) == 2 and type(part[0]) is dict and (part[1] is None or type(part[1]) is tuple)):
+    data: ``(files, sorts, urls)``. Anything else is not used (and the part is made again)."""
+    if not (type(part) is tuple and len(part) == 3 and type(part[0]) is dict and (part[1] is None or type(part[1]) is tuple) and type(part[2]) is tuple):
         return False
-    files, sorts = part
-    return all(type(path) is PurePosixPath and type(content) is bytes for path, content in files.items()) and (
+    files, sorts, urls = part
+    return all(type(path) is PurePosixPath and type(content) is bytes for path, content in files.items()) and all(type(url) is str for url in urls) and (
         sorts is None or all(type(page) is tuple and all(type(pair) is tuple and len(pair) == 2 and all(type(text) is str for text in pair) for pair in page) for page in sorts)
     )

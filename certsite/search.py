@@ -120,6 +120,7 @@ class IndexPart:
 
     files: dict[PurePosixPath, bytes]
     sorts: tuple[tuple[tuple[str, str], ...], ...] | None
+    urls: tuple[str, ...] = ()  # each page's address, by page number
 
 
 # --- Which pages, and what of them ------------------------------------------------------
@@ -293,6 +294,7 @@ def index_part(pages: Iterable[tuple[str, str]]) -> IndexPart:
     arrives, while the next is made. Pagefind numbers them in the order given, so give
     them in an order that does not change from build to build."""
     sorts: list[tuple[tuple[str, str], ...]] = []
+    urls: list[str] = []
     plain = True
     with _Service() as service:
         for url, html in pages:
@@ -301,8 +303,9 @@ def index_part(pages: Iterable[tuple[str, str]]) -> IndexPart:
                 values = _sort_values(html)
                 plain = plain and values is not None
                 sorts.append(values or ())
+                urls.append(url)
         files = service.files()
-    return IndexPart(dict(sorted(reproducible_files(files).items())), tuple(sorts) if plain else None)
+    return IndexPart(dict(sorted(reproducible_files(files).items())), tuple(sorts) if plain else None, tuple(urls))
 
 
 def index_parts(site_dir: Path, parts: Sequence[Sequence[PurePosixPath]], jobs: int = 1) -> list[IndexPart]:
@@ -389,7 +392,7 @@ def join_parts(parts: Sequence[IndexPart]) -> dict[PurePosixPath, bytes] | None:
                 for path, content in _with_sorts(part.files, part_sorts).items():
                     if number == 0 or path.parts[0] in _PART_FOLDERS or path.name == "pagefind-entry.json" or path.suffix == ".pf_meta":
                         files[folder / path] = content
-        except (_UnknownFormat, ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
+        except (_UnknownFormat, OSError, EOFError, ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
             return None
     files[root / PARTS_FILE] = json.dumps([f"part-{number}/" for number in range(1, len(parts))]).encode("utf-8")
     return dict(sorted(files.items()))
@@ -420,9 +423,11 @@ def _merged_sorts(parts: Sequence[IndexPart]) -> list[list[list]]:
     by number and the others as a number no page of it has. The parts' own orders are
     kept, and merged by value: as numbers when every value is one, else as text, which is
     how Pagefind orders them; a part whose order is not that one raises ``_UnknownFormat``.
+    Equal values come in address order, as in one index, whose pages Pagefind numbers in
+    address order and sorts stably.
     """
     own_sorts = [dict(_meta(part.files)[4]) for part in parts]
-    if any(part.sorts is None for part in parts):
+    if any(part.sorts is None or len(part.urls) != len(part.sorts) for part in parts):
         raise _UnknownFormat("a sort in another form than key:value")
     keys = sorted({key for part in parts for page in part.sorts for key, _ in page})  # type: ignore[union-attr]
     merged: list[list[list]] = [[] for _ in parts]
@@ -435,11 +440,11 @@ def _merged_sorts(parts: Sequence[IndexPart]) -> list[list[list]]:
             pages = own.get(key, [])
             if sorted(pages) != sorted(part_values) or any(order(part_values[a]) > order(part_values[b]) for a, b in itertools.pairwise(pages)):
                 raise _UnknownFormat(f"part {number} sorts {key} in another order")
-            runs.append([(order(part_values[page]), number, page) for page in pages])
-        placed = list(heapq.merge(*runs, key=lambda item: item[0]))
+            runs.append([(order(part_values[page]), part.urls[page], number, page) for page, part in ((page, parts[number]) for page in pages)])
+        placed = list(heapq.merge(*runs, key=lambda item: item[:2]))
         for number, part in enumerate(parts):
             absent = len(part.sorts)  # type: ignore[arg-type]
-            merged[number].append([key, [page if owner == number else absent for _, owner, page in placed]])
+            merged[number].append([key, [page if owner == number else absent for _, _, owner, page in placed]])
     return merged
 
 

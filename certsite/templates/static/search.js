@@ -40,9 +40,17 @@ await pagefind.options(SEARCH_OPTIONS);
 pagefind.init();
 // A large register's index comes in parts (see certsite/search.py), listed in parts.json:
 // Pagefind merges them into one search, ordered as one index would order it.
+// A part that cannot be loaded would silently leave out results: say so instead.
 const partsList = new URL("../pagefind/parts.json", import.meta.url);
-const parts = await fetch(partsList).then((answer) => (answer.ok ? answer.json() : []), () => []);
-await Promise.all(parts.map((part) => pagefind.mergeIndex(new URL(part, partsList).href, SEARCH_OPTIONS)));
+try {
+  const answer = await fetch(partsList);
+  const parts = answer.ok ? await answer.json() : [];
+  await Promise.all(parts.map((part) => pagefind.mergeIndex(new URL(part, partsList).href, SEARCH_OPTIONS)));
+} catch {
+  count.textContent = "Search is not available right now: part of its index could not be loaded. Reload the page, or browse the certified entities A–Z.";
+  list.replaceChildren(Object.assign(element("a", null, "Certified entities A–Z"), { href: list.dataset.entities }));
+  throw new Error("a part of the search index could not be loaded");
+}
 
 function readAddress() {
   const params = new URLSearchParams(window.location.search);
