@@ -321,28 +321,26 @@ def index_parts(site_dir: Path, parts: Sequence[Sequence[PurePosixPath]], jobs: 
 
 
 def _cut_pages(site_dir: Path, paths: Sequence[PurePosixPath]) -> Iterator[tuple[str, str]]:
+    """The pages at ``paths`` under ``site_dir`` that search indexes, as ``index_part`` takes them."""
     for path in paths:
-        page = _cut_down([(site_dir, site_dir / path)])[0]
+        page = _cut_down(site_dir, site_dir / path)
         if page is not None:
             yield page
 
 
 def site_pages(site_dir: Path) -> Iterator[tuple[str, str]]:
     """The pages under ``site_dir`` that search indexes, as ``index_pages`` takes them."""
-    found = _cut_down([(site_dir, path) for path in sorted(site_dir.rglob("*.html"))])
-    return (page for page in found if page is not None)
+    return _cut_pages(site_dir, [PurePosixPath(path.relative_to(site_dir).as_posix()) for path in sorted(site_dir.rglob("*.html"))])
 
 
-def _cut_down(pages: Sequence[tuple[Path, Path]]) -> list[tuple[str, str] | None]:
-    """Each ``(site folder, page file)`` as ``index_pages`` takes it, or None when search
-    does not index it (a worker's share; see ``parallel``)."""
-    mark = SEARCHABLE_MARK.encode()
-    found: list[tuple[str, str] | None] = []
-    for site_dir, path in pages:
-        data = path.read_bytes()
-        page = search_html(data.decode("utf-8")) if mark in data else None
-        found.append((page_url(PurePosixPath(path.relative_to(site_dir).as_posix())), page) if page is not None else None)
-    return found
+def _cut_down(site_dir: Path, path: Path) -> tuple[str, str] | None:
+    """A page file under ``site_dir`` as ``index_part`` takes it, or None when search does
+    not index it."""
+    data = path.read_bytes()
+    if SEARCHABLE_MARK.encode() not in data:
+        return None
+    page = search_html(data.decode("utf-8"))
+    return None if page is None else (page_url(PurePosixPath(path.relative_to(site_dir).as_posix())), page)
 
 
 def measure(files: dict[PurePosixPath, bytes | None]) -> SearchIndex:
@@ -429,10 +427,11 @@ def _merged_sorts(parts: Sequence[IndexPart]) -> list[list[list]]:
     own_sorts = [dict(_meta(part.files)[4]) for part in parts]
     if any(part.sorts is None or len(part.urls) != len(part.sorts) for part in parts):
         raise _UnknownFormat("a sort in another form than key:value")
-    keys = sorted({key for part in parts for page in part.sorts for key, _ in page})  # type: ignore[union-attr]
+    page_values = [[dict(page) for page in part.sorts] for part in parts]  # type: ignore[union-attr]
+    keys = sorted({key for pages in page_values for page in pages for key in page})
     merged: list[list[list]] = [[] for _ in parts]
     for key in keys:
-        values = [{number: dict(page)[key] for number, page in enumerate(part.sorts) if key in dict(page)} for part in parts]  # type: ignore[arg-type]
+        values = [{number: page[key] for number, page in enumerate(pages) if key in page} for pages in page_values]
         numeric = all(_is_number(value) for part_values in values for value in part_values.values())
         order = float if numeric else str
         runs = []
@@ -440,7 +439,7 @@ def _merged_sorts(parts: Sequence[IndexPart]) -> list[list[list]]:
             pages = own.get(key, [])
             if sorted(pages) != sorted(part_values) or any(order(part_values[a]) > order(part_values[b]) for a, b in itertools.pairwise(pages)):
                 raise _UnknownFormat(f"part {number} sorts {key} in another order")
-            runs.append([(order(part_values[page]), part.urls[page], number, page) for page, part in ((page, parts[number]) for page in pages)])
+            runs.append([(order(part_values[page]), parts[number].urls[page], number, page) for page in pages])
         placed = list(heapq.merge(*runs, key=lambda item: item[:2]))
         for number, part in enumerate(parts):
             absent = len(part.sorts)  # type: ignore[arg-type]
@@ -474,8 +473,10 @@ def _with_sorts(files: dict[PurePosixPath, bytes], sorts: list[list]) -> dict[Pu
     entry = json.loads(files[PurePosixPath("pagefind-entry.json")].decode("utf-8"))
     language = next(iter(entry["languages"].values()))
     old_path = PurePosixPath(f"pagefind.{language['hash']}.pf_meta")
-    meta = [*_meta(files)[:4], sorts, *_meta(files)[5:]]
-    language["hash"] = _named_hash(language["hash"].rpartition("_")[0], meta, len(language["hash"].rpartition("_")[0]) + 8)
+    old_meta = _meta(files)
+    meta = [*old_meta[:4], sorts, *old_meta[5:]]
+    prefix = language["hash"].rpartition("_")[0]
+    language["hash"] = _named_hash(prefix, meta, len(prefix) + 8)
     changed = {
         PurePosixPath(f"pagefind.{language['hash']}.pf_meta"): _chunk_bytes(meta),
         PurePosixPath("pagefind-entry.json"): json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
