@@ -108,7 +108,7 @@ def _plan(options: BuildOptions, cache: Cache, progress: Progress | None) -> _Pl
     catalog, corpus = _catalog(options, cache, progress)
     specs = page_specs(catalog)
     check_paths(specs)
-    renderer = PageRenderer(templates, catalog.site)  # before the workers fork: they share its compiled templates
+    renderer = PageRenderer(templates, catalog)  # before the workers fork: they share its compiled templates
     if cache.enabled:
         renderer.remember_catalog(catalog, corpus.announcement_digests, options.include_drafts)
         renderer.templates_key()  # once, before the workers fork

@@ -25,8 +25,7 @@ from certsite.data import DataRows, data_outputs, data_rows, published_standings
 from certsite.errors import BuildError
 from certsite.fingerprint import Digests, code_digest, digest_bytes
 from certsite.json_schema import announcement_schema_json
-from certsite.model import Site
-from certsite.views import PageSpec, page_specs, sorted_criteria
+from certsite.views import PageSpec, page_specs, shared_context, sorted_criteria
 
 Outputs = dict[PurePosixPath, bytes]
 
@@ -152,7 +151,7 @@ def render_site(catalog: Catalog, template_dirs: tuple[Path, ...]) -> Outputs:
     """Render every page in memory; raise ``BuildError`` for a template bug or a path claimed twice."""
     specs = page_specs(catalog)
     check_paths(specs)
-    renderer = PageRenderer(template_dirs, catalog.site)
+    renderer = PageRenderer(template_dirs, catalog)
     outputs = {urls.output_path(spec.url): renderer.render(spec) for spec in specs}
     outputs.update(fixed_outputs(catalog))
     return outputs
@@ -192,13 +191,19 @@ class PageRenderer:
     shared by them with its templates already compiled.
     """
 
-    def __init__(self, template_dirs: tuple[Path, ...], site: Site) -> None:
-        self.env = make_environment(template_dirs, urls.Addresses(site.base_url), site.language)
+    def __init__(self, template_dirs: tuple[Path, ...], catalog: Catalog) -> None:
+        shared = shared_context(catalog)
+        self.env = make_environment(template_dirs, urls.Addresses(catalog.site.base_url), catalog.site.language)
+        # Globals rather than each page's context: a macro file imported without context
+        # then sees them too, and Jinja makes its module once per process instead of once
+        # per page.
+        self.env.globals.update(shared)
         self.digests = Digests()
         self._templates: bytes | None = None
-        # What every page depends on beyond its own context: the code, and the site
-        # settings the filters use (addresses, language).
-        self._base = digest_bytes(code_digest(), self.digests.of(site))
+        # What every page depends on beyond its own context: the code, and what every
+        # page is given (the site's settings, which the filters use too, the build date,
+        # the site's pages, the standards).
+        self._base = digest_bytes(code_digest(), self.digests.of(shared))
 
     def remember_catalog(self, catalog: Catalog, announcement_digests: dict[Path, bytes], include_drafts: bool) -> None:
         """Give the catalog's records digests derived from their inputs, so that keying a

@@ -125,8 +125,21 @@ def search_filters(entity: EntityPage, standards: dict[str, Standard], language:
     return sorted(pairs)
 
 
+def shared_context(catalog: Catalog) -> dict[str, Any]:
+    """What any page may show and every page shares: the site's settings, the build date,
+    the site's own pages (for the navigation) and the standards by id. The renderer gives
+    it to every template once (see ``render``), beside each page's own context."""
+    return {
+        "site": catalog.site,
+        "build_date": catalog.build_date,
+        "nav_pages": catalog.pages,
+        "standards": {standard.id: standard for standard in catalog.standards},
+    }
+
+
 def page_specs(catalog: Catalog) -> list[PageSpec]:
-    """Every HTML page and feed of the site, with the data its template needs.
+    """Every HTML page and feed of the site, with the data its template needs beyond
+    ``shared_context``.
 
     Each page is given only what it shows: a page cache keys pages on their context, and a
     context that held the whole register (every announcement's standings, say) would change
@@ -134,15 +147,9 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
     """
     standards = {standard.id: standard for standard in catalog.standards}
     criteria = {(c.standard_id, c.number): c for s in catalog.standards for c in s.criteria}
-    shared = {
-        "site": catalog.site,
-        "build_date": catalog.build_date,
-        "nav_pages": catalog.pages,
-        "standards": standards,
-    }
 
     def spec(url: str, template: str, **context: Any) -> PageSpec:
-        return PageSpec(url, template, {**shared, "url": url, **context})
+        return PageSpec(url, template, {"url": url, **context})
 
     def listed(announcements: Sequence[Announcement]) -> list[tuple[Announcement, tuple[Standing, ...]]]:
         """Announcements as lists show them: each with the standings of its certifications."""

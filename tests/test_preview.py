@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from certsite.build import BuildOptions, check, template_dirs
+from certsite.catalog import build_catalog
 from certsite.load import load
 from certsite.preview import MAX_EDITED_FILES, Snapshot, edited_pages
 from certsite.render import PageRenderer
@@ -27,7 +28,7 @@ def register(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def snapshot(register: Path) -> Snapshot:
     """What `certsite serve` keeps of the site it serves: the corpus and the renderer."""
     corpus = load(register)
-    return Snapshot(corpus, PageRenderer(template_dirs(BuildOptions(register, AS_OF)), corpus.site), AS_OF, False)
+    return Snapshot(corpus, PageRenderer(template_dirs(BuildOptions(register, AS_OF)), build_catalog(corpus, AS_OF, False)), AS_OF, False)
 
 
 @pytest.fixture
@@ -109,7 +110,7 @@ def test_anything_but_valid_edits_in_place_waits_for_the_full_rebuild(register, 
 def test_a_folder_of_announcements_moved_away_waits_for_the_full_rebuild(tmp_path):
     register = write_generated_register(tmp_path / "content", 120)
     corpus = load(register)
-    snapshot = Snapshot(corpus, PageRenderer(template_dirs(BuildOptions(register, AS_OF)), corpus.site), AS_OF, False)
+    snapshot = Snapshot(corpus, PageRenderer(template_dirs(BuildOptions(register, AS_OF)), build_catalog(corpus, AS_OF, False)), AS_OF, False)
     (register / "certifications").rename(tmp_path / "elsewhere")
     # What a file event names when a folder leaves the watched tree: the folder alone.
     assert edited_pages(snapshot, {register / "certifications"}) is None
