@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 import jinja2
-from babel.dates import format_date
 from markupsafe import Markup
 
 from certsite import charts, structured, urls
 from certsite.catalog import Catalog
-from certsite.countries import babel_locale, country_name
+from certsite.countries import country_name
 from certsite.data import DataRows, data_outputs, data_rows, published_standings
 from certsite.errors import BuildError
 from certsite.fingerprint import Digests, code_digest, digest_bytes
+from certsite.fragments import Fragments, long_date
 from certsite.json_schema import announcement_schema_json
 from certsite.views import PageSpec, page_specs, shared_context, sorted_criteria
 
@@ -82,18 +81,6 @@ def plain_description(rendered: str) -> str:
     'Acme & Sons: certified until 9 January 2027'
     """
     return structured.shorten(Markup(rendered).striptags())
-
-
-@lru_cache(maxsize=8192)  # a register shows a few thousand distinct dates, each many times
-def long_date(value: date, language: str = "en") -> str:
-    """A date as readers of the page's language write it: CLDR's long format, through Babel.
-
-    >>> long_date(date(2024, 1, 10))
-    '10 January 2024'
-    >>> long_date(date(2024, 1, 10), "zh-CN"), long_date(date(2024, 1, 10), "nb")
-    ('2024年1月10日', '10. januar 2024')
-    """
-    return format_date(value, format="long", locale=babel_locale(language))
 
 
 _UNSPACED_SCRIPTS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
@@ -193,11 +180,13 @@ class PageRenderer:
 
     def __init__(self, template_dirs: tuple[Path, ...], catalog: Catalog) -> None:
         shared = shared_context(catalog)
-        self.env = make_environment(template_dirs, urls.Addresses(catalog.site.base_url), catalog.site.language)
+        addresses = urls.Addresses(catalog.site.base_url)
+        self.env = make_environment(template_dirs, addresses, catalog.site.language)
         # Globals rather than each page's context: a macro file imported without context
         # then sees them too, and Jinja makes its module once per process instead of once
         # per page.
         self.env.globals.update(shared)
+        self.env.globals.update(Fragments(addresses, catalog.site.language, shared["standards"]).globals())
         self.digests = Digests()
         self._templates: bytes | None = None
         # What every page depends on beyond its own context: the code, and what every

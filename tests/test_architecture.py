@@ -25,12 +25,14 @@ ALLOWED = {
     "catalog": {"model", "text"},
     "urls": {"model"},
     "views": {"model", "catalog", "urls", "countries", "data_fields", "charts", "figures", "verify"},
-    "render": {"errors", "catalog", "urls", "countries", "json_schema", "views", "fingerprint", "model", "structured", "data", "charts"},
+    "render": {"errors", "catalog", "urls", "countries", "json_schema", "views", "fingerprint", "model", "structured", "data", "charts", "fragments"},
+    # The HTML pieces pages repeat (dates, badges, how a certification stands), for render.
+    "fragments": {"catalog", "countries", "model", "urls"},
     # schema.org JSON-LD and sharing descriptions of a page, from its view data.
     "structured": {"model", "catalog", "urls"},
     # Open data: the downloads' fields declared once, the files written from the catalog, a spreadsheet read back.
     "data_fields": set(),
-    "data": {"catalog", "countries", "data_fields", "model", "urls"},
+    "data": {"catalog", "countries", "data_fields", "model", "urls", "parallel"},
     "data_import": {"countries", "data_fields", "schema", "text"},
     # The verify page's certificate lookup: numbers normalised, and the certifications they find.
     "verify": {"catalog"},
