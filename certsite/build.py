@@ -151,7 +151,7 @@ def build(
         outputs = {output_path(page.url) for page in written}
         # After the pages, not while the workers write them: at 10,000 announcements the
         # data downloads take 1.5 s of one core but 150 MB, which would add to the workers' peak.
-        fixed = _fixed_outputs(plan, cache)
+        fixed = _fixed_outputs(plan, cache, options.jobs)
         write_tree(fixed, staging, in_place)
         outputs.update(fixed)
         previous_index = output_dir / INDEX_DIR
@@ -183,14 +183,14 @@ def update(options: BuildOptions, site_dir: Path, shown: dict[str, str], cache: 
     started = time.perf_counter()
     plan = _plan(options, cache, progress)
     written = write_pages(plan.specs, plan.renderer, site_dir, cache, options.jobs, _pages_progress(plan, progress), shown)
-    write_tree(_fixed_outputs(plan, cache), site_dir, in_place=True)
+    write_tree(_fixed_outputs(plan, cache, options.jobs), site_dir, in_place=True)
     refresh_static(plan.static, site_dir)
     for url in sorted(set(shown) - {page.url for page in written}):
         remove_file(site_dir, output_path(url))
     return _report(plan, written, cache, started, None, None)
 
 
-def _fixed_outputs(plan: _Plan, cache: Cache) -> dict[PurePosixPath, bytes]:
+def _fixed_outputs(plan: _Plan, cache: Cache, jobs: int) -> dict[PurePosixPath, bytes]:
     """``fixed_outputs``, with each certification's rows of the data downloads from the
     cache when it was made from the same inputs: at 10,000 announcements, making them
     all takes 1.5 s of one core, and after one edit almost all of them are the same.
@@ -199,15 +199,15 @@ def _fixed_outputs(plan: _Plan, cache: Cache) -> dict[PurePosixPath, bytes]:
     of the register (see ``PageRenderer.remember_catalog``: its entity's announcements
     and profile, the standards, the build date, the draft flag, certsite's code), and of
     the site settings (the addresses, the language of country names)."""
+    standings = published_standings(plan.catalog)
     if not cache.enabled:
-        return fixed_outputs(plan.catalog)
+        return fixed_outputs(plan.catalog, data_rows(plan.catalog, standings, jobs))
     digests = plan.renderer.digests
     site = digests.of(plan.catalog.site)
-    standings = published_standings(plan.catalog)
     keys = [digest_bytes(site, digests.of(standing)) for standing in standings]
     known = {key: row for key, row in cache.sharded_records(_DATA_ROWS).items() if _is_data_row(row)}
     missing = [index for index, key in enumerate(keys) if key not in known]
-    made = dict(zip(missing, data_rows(plan.catalog, [standings[index] for index in missing])))
+    made = dict(zip(missing, data_rows(plan.catalog, [standings[index] for index in missing], jobs)))
     rows = [made[index] if index in made else DataRows(*known[key]) for index, key in enumerate(keys)]
     cache.store_sharded(_DATA_ROWS, {key: (row.json, row.csv, row.findings_csv) for key, row in zip(keys, rows)})
     return fixed_outputs(plan.catalog, rows)

@@ -254,12 +254,13 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
             criterion=c,
             standard=standards[c.standard_id],
             findings=chunk,
-            open_findings=sum(f.is_open for f in findings),
+            open_findings=open_findings,
             pager=pager,
         )
         for s in catalog.standards
         for c in s.criteria
         for findings in [catalog.findings(c)]
+        for open_findings in [sum(f.is_open for f in findings)]  # once per criterion, not once per page of it
         for chunk, pager in paginate(findings, urls.criterion_url(c))
     ]
     specs += [
