@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -63,24 +63,24 @@ def data_rows(catalog: Catalog, standings: list[Standing], jobs: int = 1) -> lis
     so any split gives the same rows, in the same order."""
     global _rows_work
     with _one_build_at_a_time:  # two builds in one process (serve's preview and its indexer) take turns here
-        _rows_work = (catalog, standings)
+        _rows_work = (certification_record(catalog), standings)
         try:
             return list(run_in_order(_rows_share, range(len(standings)), jobs))
         finally:
             _rows_work = None
 
 
-# What the workers fork with (set just before they start): the catalog and the standings.
-_rows_work: tuple[Catalog, list[Standing]] | None = None
+# What the workers fork with (set just before they start): the record maker and the standings.
+_rows_work: tuple[Callable[[Standing], dict[str, Any]], list[Standing]] | None = None
 _one_build_at_a_time = threading.Lock()
 
 
 def _rows_share(indexes: Sequence[int]) -> list[DataRows]:
     assert _rows_work is not None
-    catalog, standings = _rows_work
+    record_of, standings = _rows_work
     return [
         DataRows(_json_text(record), _csv_text([_certification_row(record)]), _csv_text(list(_finding_rows([record]))))
-        for record in certification_records(catalog, [standings[index] for index in indexes])
+        for record in (record_of(standings[index]) for index in indexes)
     ]
 
 
@@ -106,8 +106,9 @@ def data_outputs(catalog: Catalog, rows: list[DataRows]) -> dict[PurePosixPath, 
     }
 
 
-def certification_records(catalog: Catalog, standings: list[Standing]) -> list[dict[str, Any]]:
-    """The record of each of ``standings`` (of ``catalog``), as the JSON holds it."""
+def certification_record(catalog: Catalog) -> Callable[[Standing], dict[str, Any]]:
+    """What makes the record of a standing of ``catalog``, as the JSON holds it (with
+    the catalog's lookups made once)."""
     addresses = urls.Addresses(catalog.site.base_url)
     other_names = {entity.slug: list(entity.aliases) for entity in catalog.entities}
     criteria = {(c.standard_id, c.number): c for s in catalog.standards for c in s.criteria}
@@ -164,7 +165,7 @@ def certification_records(catalog: Catalog, standings: list[Standing]) -> list[d
         assert list(values) == [field.name for field in CERTIFICATION_FIELDS], "data_fields and data disagree"
         return values
 
-    return [record(standing) for standing in standings]
+    return record
 
 
 _PLAIN = frozenset({Type.TEXT, Type.DATE, Type.URL})
