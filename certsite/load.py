@@ -183,14 +183,16 @@ class AnnouncementResult:
     entity_slug: str | None
 
 
-# The standards the announcements are checked against, set before the workers fork.
+# The files read and the standards they are checked against, set before the workers
+# fork: the workers find them in memory, and only indexes go to them through a pipe.
+_files_for_workers: list[tuple[Path, str]] = []
 _standards_for_workers: dict[str, Standard | None] = {}
 _one_load_at_a_time = threading.Lock()
 
 
-def _check_announcements(files: Sequence[tuple[Path, str]]) -> list[AnnouncementResult]:
-    """Parse and validate announcement files (a worker's share; see ``parallel``)."""
-    return [_check_announcement(path, text, _standards_for_workers) for path, text in files]
+def _check_announcements(indexes: Sequence[int]) -> list[AnnouncementResult]:
+    """Parse and validate announcement files, by index (a worker's share; see ``parallel``)."""
+    return [_check_announcement(*_files_for_workers[index], _standards_for_workers) for index in indexes]
 
 
 def _check_announcement(path: Path, text: str, standards: dict[str, Standard | None]) -> AnnouncementResult:
@@ -252,11 +254,14 @@ def _announcements(
     if unreadable:
         yield AnnouncementResult(None, (), None, None), b""  # some entity slug is unknown
     missing = [index for index, key in enumerate(keys) if key not in known]
-    global _standards_for_workers
+    global _files_for_workers, _standards_for_workers
     report = (lambda done: progress("reading announcements", len(keys) - len(missing) + done, len(keys))) if progress else None
     with _one_load_at_a_time:  # two builds in one process (serve's preview and its indexer) take turns here
-        _standards_for_workers = standards
-        fresh = dict(zip(missing, run_in_order(_check_announcements, [files[index] for index in missing], jobs, report)))
+        _files_for_workers, _standards_for_workers = files, standards
+        try:
+            fresh = dict(zip(missing, run_in_order(_check_announcements, missing, jobs, report)))
+        finally:
+            _files_for_workers, _standards_for_workers = [], {}
     if progress:
         progress("reading announcements", len(keys), len(keys))
     results = [fresh[index] if index in fresh else known[key] for index, key in enumerate(keys)]
