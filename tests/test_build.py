@@ -274,6 +274,25 @@ def test_a_register_overrides_any_template_and_static_file_with_its_own(content,
     assert "Acme Metals Ltd." in (site / "entities/acme-metals-ltd/index.html").read_text("utf-8")
 
 
+def test_a_register_template_written_for_macros_still_imports_the_pieces_now_in_python(content, certsite, tmp_path):
+    """Dates, badges and status words were macros of _macros.html; a register's own template
+    that imports them from there keeps working, and shows them as certsite's pages do."""
+    own = content.root.parent / "templates"
+    own.mkdir()
+    (own / "404.html").write_text(
+        '{% extends "base.html" %}{% from "_macros.html" import day, status_badge, standard_name %}'
+        '{% block title %}Lost{% endblock %}{% block main %}<h1>Nothing here</h1>'
+        '<p id="as-of">{{ day(build_date) }} {{ status_badge("suspended") }} {{ standard_name(standards | first) }}</p>{% endblock %}',
+        encoding="utf-8",
+    )
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
+    shown = BeautifulSoup((site / "404.html").read_text("utf-8"), "html.parser").find(id="as-of")
+    assert shown.time["datetime"] == "2024-06-01" and shown.time.get_text() == "1 June 2024"
+    assert shown.find(class_="status-suspended").get_text() == "Suspended"
+    assert "Test Performance Standard V1" in shown.get_text()
+
+
 def test_templates_named_on_the_command_line_win_and_a_missing_folder_is_an_error(content, certsite, tmp_path):
     custom = tmp_path / "theme"
     custom.mkdir()
