@@ -222,7 +222,8 @@ class PageRenderer:
 
     def render(self, page: PageSpec) -> bytes:
         try:
-            text = self.env.get_template(page.template).render(page.context)
+            context = page.context if page.derive is None else {**page.context, **page.derive()}
+            text = self.env.get_template(page.template).render(context)
         except jinja2.TemplateError as error:
             where = f"{error.filename}:{error.lineno}: " if isinstance(error, jinja2.TemplateSyntaxError) else ""
             raise BuildError(f"{where}template {page.template} failed for {page.url}: {error}") from error
@@ -235,11 +236,11 @@ class PageRenderer:
         the site settings, the templates, and the whole of its context (the entries derived
         from one record, by that record's digest: see ``PageSpec.derived``). Equal keys,
         equal pages."""
+        derived = []
         if page.derived:
             source = self.digests.of(page.derived_from)
-            for name in page.derived:
-                self.digests.remember(page.context[name], source + name.encode())
-        return digest_bytes(self._base, self.templates_key(), self.digests.of(page.context)).hex()
+            derived = [source + name.encode() for name in page.derived]
+        return digest_bytes(self._base, self.templates_key(), self.digests.of(page.context), *derived).hex()
 
     def templates_key(self) -> bytes:
         """Every template the pages may use, as the loader finds them (the register's own

@@ -11,7 +11,8 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from datetime import date
+from functools import lru_cache, partial
 from typing import Any, TypeVar
 
 from certsite import figures, urls, verify
@@ -44,10 +45,13 @@ class PageSpec:
     template: str
     context: dict[str, Any]
     # Context entries worked out from one record of the catalog (``derived_from``) and from
-    # what every page depends on (the standards, the build date, the site) alone: the page
-    # cache keys them by that record's digest instead of walking them (see ``render``).
+    # what every page depends on (the standards, the build date, the site) alone, made by
+    # ``derive`` when the page is rendered, by the process that renders it: the page cache
+    # keys them by that record's digest and their names (see ``render``), so a page taken
+    # from the cache never makes them.
     derived: tuple[str, ...] = ()
     derived_from: object = None
+    derive: Callable[[], dict[str, Any]] | None = None
     # Pages that an edit changes together (an entity's page and its announcements'): the
     # search index keeps them in one part (see ``search``). "": the page's own address.
     group: str = ""
@@ -231,18 +235,13 @@ def page_specs(catalog: Catalog) -> list[PageSpec]:
     ]
     specs += [
         dataclasses.replace(
-            spec(
-                urls.entity_url(entity.slug),
-                "entity.html",
-                entity=entity,
-                findings=_entity_findings(entity, criteria),
-                filters=search_filters(entity, standards, catalog.site.language),
-                timeline=figures.certification_timeline(entity, standards, catalog.build_date),
-            ),
-            # Walked, these three took most of the time of keying every page; they are worked
-            # out from the entity, the standards, the site's language and the build date alone.
+            spec(urls.entity_url(entity.slug), "entity.html", entity=entity),
+            # Worked out from the entity, the standards, the site's language and the build
+            # date alone; made for all entities up front, they took a second at 10,000
+            # announcements, and walked, most of the time of keying every page.
             derived=("findings", "filters", "timeline"),
             derived_from=entity,
+            derive=partial(_entity_derived, entity, criteria, standards, catalog.site.language, catalog.build_date),
             group=urls.entity_url(entity.slug),
         )
         for entity in catalog.entities
@@ -401,6 +400,18 @@ def _by_initial(catalog: Catalog) -> list[tuple[str, list[EntityPage]]]:
     for entity in catalog.entities:  # already A-Z, so each group stays sorted
         groups[entity.initial].append(entity)
     return list(groups.items())
+
+
+def _entity_derived(
+    entity: EntityPage, criteria: dict[tuple[str, str], Criterion], standards: dict[str, Standard], language: str, build_date: date
+) -> dict[str, Any]:
+    """What an entity's page shows beyond the entity: its findings by criterion, its search
+    filters and its certifications' timeline (see ``PageSpec.derive``)."""
+    return {
+        "findings": _entity_findings(entity, criteria),
+        "filters": search_filters(entity, standards, language),
+        "timeline": figures.certification_timeline(entity, standards, build_date),
+    }
 
 
 def _entity_findings(entity: EntityPage, criteria: dict[tuple[str, str], Criterion]) -> list[tuple[Criterion, list[Finding]]]:
