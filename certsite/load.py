@@ -14,7 +14,7 @@ import re
 import stat
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -183,16 +183,42 @@ class AnnouncementResult:
     entity_slug: str | None
 
 
-# The files read and the standards they are checked against, set before the workers
-# fork: the workers find them in memory, and only indexes go to them through a pipe.
-_files_for_workers: list[tuple[Path, str]] = []
-_standards_for_workers: dict[str, Standard | None] = {}
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Work:
+    """What the workers fork with: the announcement files, the standards they are checked
+    against, the digest of what every result depends on besides its file, and the keys
+    that the cache holds a result for."""
+
+    paths: list[Path]
+    standards: dict[str, Standard | None]
+    context: bytes
+    cached: Mapping[bytes, object]
+
+
+# Set just before the workers fork: they find it in memory, and only indexes go to them
+# through a pipe.
+_work: _Work | None = None
 _one_load_at_a_time = threading.Lock()
 
 
-def _check_announcements(indexes: Sequence[int]) -> list[AnnouncementResult]:
-    """Parse and validate announcement files, by index (a worker's share; see ``parallel``)."""
-    return [_check_announcement(*_files_for_workers[index], _standards_for_workers) for index in indexes]
+def _read_and_check(indexes: Sequence[int]) -> list[tuple[bytes, tuple[Diagnostic, ...], AnnouncementResult | None]]:
+    """Read announcement files by index and parse and validate those the cache does not
+    hold (a worker's share; see ``parallel``): for each, its key, the problems reading
+    it (then no key), and its result (``None`` when the cache has it)."""
+    work = _work
+    assert work is not None
+    done: list[tuple[bytes, tuple[Diagnostic, ...], AnnouncementResult | None]] = []
+    for index in indexes:
+        path = work.paths[index]
+        problems: list[Diagnostic] = []
+        data = read_bytes(path, problems)
+        text = None if data is None else decode(path, data, problems)
+        if data is None or text is None:
+            done.append((b"", tuple(problems), None))
+            continue
+        key = digest_bytes(work.context, os.fsencode(path), data)
+        done.append((key, (), None if key in work.cached else _check_announcement(path, text, work.standards)))
+    return done
 
 
 def _check_announcement(path: Path, text: str, standards: dict[str, Standard | None]) -> AnnouncementResult:
@@ -232,40 +258,35 @@ def _announcements(
     diagnostics: list[Diagnostic],
     pending_cache_entries: dict[bytes, AnnouncementResult],
 ) -> Iterator[tuple[AnnouncementResult, bytes]]:
-    """Each announcement file's result and the digest of its inputs, in file order: from
-    the cache when the file, the standards and certsite's code are unchanged, else parsed
-    and validated on ``jobs`` processes. A file that cannot be read gives a diagnostic and
-    no result. What the cache should hold afterwards goes into ``pending_cache_entries``
+    """Each announcement file's result and the digest of its inputs, in file order. The
+    files are read and hashed on ``jobs`` processes, which parse and validate those whose
+    file, standards and certsite's code the cache does not hold a result for. A file that
+    cannot be read gives a diagnostic and no result. What the cache should hold afterwards goes into ``pending_cache_entries``
     (left empty when it holds that already)."""
     paths = _files(content_dir / "certifications", ".md", diagnostics)
     known = cache.sharded_records("announcements")
     context = digest_bytes(code_digest(), Digests().of(tuple(sorted(standards.items()))))
-    keys: list[bytes] = []
-    files: list[tuple[Path, str]] = []
-    unreadable = False
-    for path in paths:
-        data = read_bytes(path, diagnostics)
-        text = None if data is None else decode(path, data, diagnostics)
-        if text is None:
-            unreadable = True
-            continue
-        keys.append(digest_bytes(context, os.fsencode(path), data))
-        files.append((path, text))
-    if unreadable:
-        yield AnnouncementResult(None, (), None, None), b""  # some entity slug is unknown
-    missing = [index for index, key in enumerate(keys) if key not in known]
-    global _files_for_workers, _standards_for_workers
-    report = (lambda done: progress("reading announcements", len(keys) - len(missing) + done, len(keys))) if progress else None
+    global _work
+    report = (lambda done: progress("reading announcements", done, len(paths))) if progress else None
     with _one_load_at_a_time:  # two builds in one process (serve's preview and its indexer) take turns here
-        _files_for_workers, _standards_for_workers = files, standards
+        _work = _Work(paths, standards, context, known)
         try:
-            fresh = dict(zip(missing, run_in_order(_check_announcements, missing, jobs, report)))
+            outcomes = list(run_in_order(_read_and_check, range(len(paths)), jobs, report))
         finally:
-            _files_for_workers, _standards_for_workers = [], {}
+            _work = None
     if progress:
-        progress("reading announcements", len(keys), len(keys))
-    results = [fresh[index] if index in fresh else known[key] for index, key in enumerate(keys)]
-    if missing or len(known) != len(keys):
+        progress("reading announcements", len(paths), len(paths))
+    keys: list[bytes] = []
+    results: list[AnnouncementResult] = []
+    for key, problems, result in outcomes:
+        if not key:
+            diagnostics.extend(problems)
+            continue
+        keys.append(key)
+        results.append(result if result is not None else known[key])
+    if len(keys) < len(paths):
+        yield AnnouncementResult(None, (), None, None), b""  # some entity slug is unknown
+    if any(result is not None for _, _, result in outcomes) or len(known) != len(keys):
         pending_cache_entries.update(zip(keys, results))
     yield from zip(results, keys)
 
