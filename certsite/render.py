@@ -221,8 +221,8 @@ class PageRenderer:
                 digests.remember(finding, digests.of(finding.standing) + digests.of(finding.nonconformance))
 
     def render(self, page: PageSpec) -> bytes:
+        context = page.context if page.derive is None else {**page.context, **page.derive()}  # certsite's own work, not the template's
         try:
-            context = page.context if page.derive is None else {**page.context, **page.derive()}
             text = self.env.get_template(page.template).render(context)
         except jinja2.TemplateError as error:
             where = f"{error.filename}:{error.lineno}: " if isinstance(error, jinja2.TemplateSyntaxError) else ""
