@@ -13,7 +13,7 @@ shows them, so that a reader never sees a certificate described two ways.
 >>> fragments = Fragments(urls.Addresses("https://example.org/"), "en", {})
 >>> fragments.day(date(2024, 1, 10))
 Markup('<time datetime="2024-01-10">10 January 2024</time>')
->>> fragments.status_badge(Status.CERTIFIED)
+>>> fragments.status_badge(CurrentStatus.CERTIFIED)
 Markup('<span class="status status-certified">Certified</span>')
 """
 
@@ -29,9 +29,10 @@ from jinja2.filters import do_urlencode
 from markupsafe import Markup, escape
 
 from certsite import urls
-from certsite.catalog import CurrentStatus as Status, Standing
+from certsite.catalog import CurrentStatus, Standing
 from certsite.countries import babel_locale, country_name
 from certsite.model import CriterionRef, Location, Nonconformance, Standard
+
 
 @lru_cache(maxsize=8192)  # a register shows a few thousand distinct dates, each many times
 def long_date(value: date, language: str = "en") -> str:
@@ -43,7 +44,6 @@ def long_date(value: date, language: str = "en") -> str:
     ('2024年1月10日', '10. januar 2024')
     """
     return format_date(value, format="long", locale=babel_locale(language))
-
 
 
 _DERIVED = Markup(' <span class="derived">(derived)</span>')
@@ -112,7 +112,7 @@ class Fragments:
         if s.valid_until:
             if s.ended:
                 lead = Markup("was valid until ")
-            elif s.status == Status.SUSPENDED:
+            elif s.status == CurrentStatus.SUSPENDED:
                 lead = Markup("end date ")
             elif s.starts_later:
                 lead = Markup("valid from ") + self.day(s.certification.valid_from) + " until "  # type: ignore[arg-type]
@@ -121,7 +121,7 @@ class Fragments:
             phrase = lead + self.day(s.valid_until)
             if s.until_derived:
                 phrase += _DERIVED
-            if s.status == Status.SUSPENDED and s.until_passed:
+            if s.status == CurrentStatus.SUSPENDED and s.until_passed:
                 phrase += ", passed"
             return phrase
         if s.starts_later:
@@ -132,11 +132,11 @@ class Fragments:
         """A certification's status as of the data date in words: the badge, then until
         when, or what replaced it."""
         badge = self.status_badge(s.status)
-        if s.status == Status.SUPERSEDED:
+        if s.status == CurrentStatus.SUPERSEDED:
             by = s.superseded_by
             address = escape(self._addresses.href(urls.announcement_url(by)))  # type: ignore[arg-type]
             return badge + Markup(f' by the <a href="{address}">announcement of {escape(long_date(by.date, self._language))}</a>')  # type: ignore[union-attr]
-        if s.status == Status.WITHDRAWN:
+        if s.status == CurrentStatus.WITHDRAWN:
             return badge
         return badge + ", " + self.until_phrase(s)
 
@@ -168,7 +168,7 @@ class Fragments:
         if n.closed:
             return Markup("Closed ") + self.day(n.closed) + (Markup(": ") + note if note else "")
         if s.ended:
-            how = "was superseded" if s.status == Status.SUPERSEDED else "expired"
+            how = "was superseded" if s.status == CurrentStatus.SUPERSEDED else "expired"
             return Markup(f"History: not recorded as closed before the certificate {how}") + (Markup(" (") + note + ")" if note else "")
         return Markup("Open") + (Markup(": ") + note if note else "")
 
@@ -182,9 +182,9 @@ class Fragments:
         parts = []
         for s in standings:
             words = self.standard_name(s.certification.standard_id) + ": " + s.status
-            if s.status == Status.SUPERSEDED:
+            if s.status == CurrentStatus.SUPERSEDED:
                 words += " by the announcement of " + long_date(s.superseded_by.date, self._language)  # type: ignore[union-attr]
-            elif s.status != Status.WITHDRAWN:
+            elif s.status != CurrentStatus.WITHDRAWN:
                 words += ", " + self.until_phrase(s).striptags()
             parts.append(words)
         return Markup("; ").join(parts)

@@ -10,7 +10,6 @@ rather than a silent overwrite.
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path, PurePosixPath
 
 import jinja2
