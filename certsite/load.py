@@ -261,8 +261,9 @@ def _announcements(
     """Each announcement file's result and the digest of its inputs, in file order. The
     files are read and hashed on ``jobs`` processes, which parse and validate those whose
     file, standards and certsite's code the cache does not hold a result for. A file that
-    cannot be read gives a diagnostic and no result. What the cache should hold afterwards goes into ``pending_cache_entries``
-    (left empty when it holds that already)."""
+    cannot be read gives a diagnostic and no result. What the cache should hold
+    afterwards goes into ``pending_cache_entries`` (left empty when it holds that
+    already)."""
     paths = _files(content_dir / "certifications", ".md", diagnostics)
     known = cache.sharded_records("announcements")
     context = digest_bytes(code_digest(), Digests().of(tuple(sorted(standards.items()))))
