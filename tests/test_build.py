@@ -293,6 +293,16 @@ def test_a_register_template_written_for_macros_still_imports_the_pieces_now_in_
     assert "Test Performance Standard V1" in shown.get_text()
 
 
+def test_macros_html_exports_every_piece_templates_are_given():
+    """Each Python piece has its name in _macros.html too, so no older import of one breaks."""
+    from certsite.fragments import Fragments
+    from certsite.urls import Addresses
+
+    names = sorted(Fragments(Addresses("https://example.org/"), "en", {}).globals())
+    source = (PROJECT / "certsite/templates/_macros.html").read_text("utf-8")
+    assert [name for name in names if f"{{% set {name} = {name} %}}" not in source] == []
+
+
 def test_templates_named_on_the_command_line_win_and_a_missing_folder_is_an_error(content, certsite, tmp_path):
     custom = tmp_path / "theme"
     custom.mkdir()
