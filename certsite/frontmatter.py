@@ -44,8 +44,9 @@ _Loader.add_implicit_resolver(
 # controls (U+0080-U+009F) too: YAML's reader refuses them with an error that has no line.
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
+_STR = "tag:yaml.org,2002:str"
 _SCALAR_TAGS = {
-    "tag:yaml.org,2002:str",
+    _STR,
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool",
@@ -128,6 +129,8 @@ class _Builder:
                 (self.line_of(node), f"unsupported YAML tag {node.tag}", "write a plain value without a '!' tag")
             )
             return node.value
+        if node.tag == _STR:
+            return node.value  # what the constructor would return, without its bookkeeping
         try:
             return self.loader.construct_object(node, deep=True)
         except (ValueError, KeyError, OverflowError):  # e.g. "!!int abc", or 5,000 digits
