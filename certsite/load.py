@@ -85,10 +85,26 @@ def _read_bounded(path: Path) -> bytes:
     # O_NOFOLLOW: a link put in place after entry_problem looked is still refused;
     # O_NONBLOCK: nor does a FIFO put in place then block the open.
     descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
             raise OSError(0, "not a regular file")
-        return handle.read(MAX_FILE_BYTES + 1)
+        # As much as the file says it holds, in one read (then more, should it have
+        # grown): asking for the whole limit at once would allocate 512 KB for every
+        # 4 KB file, which costs ten times the read itself.
+        remaining = MAX_FILE_BYTES + 1
+        ask = info.st_size + 1
+        chunks = []
+        while remaining:
+            chunk = os.read(descriptor, min(ask, remaining))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+            ask = 64 * 1024
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
 
 
 def read_text(path: Path, diagnostics: list[Diagnostic]) -> str | None:

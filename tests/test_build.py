@@ -293,6 +293,24 @@ def test_a_register_template_written_for_macros_still_imports_the_pieces_now_in_
     assert "Test Performance Standard V1" in shown.get_text()
 
 
+def test_a_register_template_may_call_each_piece_as_a_function_or_as_a_filter(content, certsite, tmp_path):
+    """The README gives the pieces both ways: {{ day(d) }} and {{ d | day }} show the same."""
+    own = content.root.parent / "templates"
+    own.mkdir()
+    (own / "404.html").write_text(
+        '{% extends "base.html" %}{% block title %}Lost{% endblock %}{% block main %}<h1>Nothing here</h1>'
+        '<p id="called">{{ day(build_date) }} {{ status_badge("suspended") }} {{ entity_url("acme-metals") | href }}</p>'
+        '<p id="filtered">{{ build_date | day }} {{ "suspended" | status_badge }} {{ "acme-metals" | entity_url | href }}</p>{% endblock %}',
+        encoding="utf-8",
+    )
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
+    page = BeautifulSoup((site / "404.html").read_text("utf-8"), "html.parser")
+    called, filtered = page.find(id="called"), page.find(id="filtered")
+    assert called.time.get_text() == "1 June 2024" and called.find(class_="status-suspended") is not None
+    assert called.decode_contents() == filtered.decode_contents()
+
+
 def test_macros_html_exports_every_piece_templates_are_given():
     """Each Python piece has its name in _macros.html too, so no older import of one breaks."""
     from certsite.fragments import Fragments
