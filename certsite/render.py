@@ -10,7 +10,9 @@ rather than a silent overwrite.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -28,8 +30,19 @@ from certsite.views import PageSpec, page_specs, shared_context, sorted_criteria
 Outputs = dict[PurePosixPath, bytes]
 
 
+class _Environment(jinja2.Environment):
+    def make_globals(self, d: Mapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one plain dict, where Jinja makes a ``ChainMap`` over the
+        environment's: every page copies them into its context and every macro import
+        compares them with the page's, which a ``ChainMap`` does in Python, key by key (a
+        tenth of the rendering time at 10,000 announcements). A ``ChainMap`` would also
+        show globals added after the template was loaded; the renderer adds them all before
+        it loads any, as Jinja's documentation asks."""
+        return {**self.globals, **(d or {})}
+
+
 def make_environment(template_dirs: tuple[Path, ...], addresses: urls.Addresses, language: str) -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(template_dirs),  # the first folder that has a template wins
         autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
         undefined=jinja2.StrictUndefined,

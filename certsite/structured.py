@@ -29,7 +29,9 @@ ENTITY_CERTIFICATIONS = 50
 
 # Inside a script element the HTML parser ends the element at "</script", whatever JSON
 # thinks of it: escaped, content can never close the element or open a comment.
-_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+# (Three replaces rather than str.translate, which is several times slower with a table
+# of strings.)
+_SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"))
 
 
 def json_ld(data: dict[str, Any]) -> Markup:
@@ -40,7 +42,9 @@ def json_ld(data: dict[str, Any]) -> Markup:
     """
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     # Markup only after the escaping: before it, the text is not safe to place in a page.
-    return Markup('<script type="application/ld+json">' + text.translate(_SCRIPT_SAFE) + "</script>")
+    for unsafe, escaped in _SCRIPT_SAFE:
+        text = text.replace(unsafe, escaped)
+    return Markup('<script type="application/ld+json">' + text + "</script>")
 
 
 def shorten(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
