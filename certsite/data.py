@@ -13,8 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -34,7 +33,6 @@ from certsite.data_fields import (
     join_list,
 )
 from certsite.model import Announcement
-from certsite.parallel import run_in_order
 
 # Excel takes a CSV file for the machine's legacy code page unless it starts with this.
 BYTE_ORDER_MARK = "\ufeff"
@@ -57,31 +55,14 @@ def published_standings(catalog: Catalog) -> list[Standing]:
     return [standing for announcement in catalog.announcements for standing in catalog.standings[announcement.slug]]
 
 
-def data_rows(catalog: Catalog, standings: list[Standing], jobs: int = 1) -> list[DataRows]:
-    """The ``DataRows`` of each of ``standings`` (of ``catalog``), made on ``jobs``
-    processes (see ``parallel``): a certification's rows depend on its standing alone,
-    so any split gives the same rows, in the same order."""
-    global _rows_work
-    with _one_build_at_a_time:  # two builds in one process (serve's preview and its indexer) take turns here
-        _rows_work = (certification_record(catalog), standings)
-        try:
-            return list(run_in_order(_rows_share, range(len(standings)), jobs))
-        finally:
-            _rows_work = None
-
-
-# What the workers fork with (set just before they start): the record maker and the standings.
-_rows_work: tuple[Callable[[Standing], dict[str, Any]], list[Standing]] | None = None
-_one_build_at_a_time = threading.Lock()
-
-
-def _rows_share(indexes: Sequence[int]) -> list[DataRows]:
-    assert _rows_work is not None
-    record_of, standings = _rows_work
-    return [
-        DataRows(_json_text(record), _csv_text([_certification_row(record)]), _csv_text(list(_finding_rows([record]))))
-        for record in (record_of(standings[index]) for index in indexes)
-    ]
+def data_rows(catalog: Catalog, standings: list[Standing]) -> Iterator[DataRows]:
+    """The ``DataRows`` of each of ``standings`` (of ``catalog``), in order, made one at a
+    time as they are asked for: a build makes them while it waits for its page workers
+    (see ``build``)."""
+    record_of = certification_record(catalog)
+    for standing in standings:
+        record = record_of(standing)
+        yield DataRows(_json_text(record), _csv_text([_certification_row(record)]), _csv_text(list(_finding_rows([record]))))
 
 
 def data_outputs(catalog: Catalog, rows: list[DataRows]) -> dict[PurePosixPath, bytes]:

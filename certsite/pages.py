@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +69,7 @@ def write_pages(
     progress: Callable[[int], None] | None = None,
     shown: Mapping[str, str] | None = None,
     in_place: bool = False,
+    meanwhile: Iterator[object] | None = None,
 ) -> list[WrittenPage]:
     """Write every page of ``specs`` under ``root``; one ``WrittenPage`` per spec, in order.
 
@@ -77,13 +78,14 @@ def write_pages(
     left as it is; any other is replaced in one step, never written into, since it may
     be linked from elsewhere. ``shown``: the same for a folder being served, whose pages
     had these keys by address, so that a reader gets the old page or the new one.
+    ``meanwhile``: work for this process while the workers render (see ``run_in_order``).
     """
     global _job
     with _one_job_at_a_time:  # two builds in one process (serve's preview and its indexer) take turns here
         marks = cache.records(_MARKS)
         _job = _Job(specs, renderer, root, cache, marks, shown, in_place or shown is not None)
         try:
-            written = list(run_in_order(_write_share, range(len(specs)), jobs, progress))
+            written = list(run_in_order(_write_share, range(len(specs)), jobs, progress, meanwhile))
         finally:
             _job = None
     now = {page.key: page.searchable for page in written if page.key}

@@ -38,30 +38,44 @@ def available_cores() -> int:
 
 
 def run_in_order(
-    work: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item], jobs: int, progress: Callable[[int], None] | None = None
+    work: Callable[[Sequence[Item]], list[Result]],
+    items: Sequence[Item],
+    jobs: int,
+    progress: Callable[[int], None] | None = None,
+    meanwhile: Iterator[object] | None = None,
 ) -> Iterator[Result]:
     """``work`` over ``items`` in chunks, yielding each item's result in ``items``' order.
 
     ``work`` must be a module-level function (a forked worker finds it by name), and
-    ``progress`` hears how many items are done so far.
+    ``progress`` hears how many items are done so far. ``meanwhile`` is other work for
+    the calling process, which otherwise only waits for the workers: one step of it
+    (``next``) is taken as each chunk's results come back, and whatever is left once the
+    last has. It runs in the calling process alone, so it gives the same results
+    however many workers there are.
     """
     chunks = [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
     processes = min(jobs, len(items) // MIN_ITEMS_PER_PROCESS)
     if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        done = 0
-        for chunk in chunks:
-            yield from work(chunk)
-            done += len(chunk)
-            if progress:
-                progress(done)
+        yield from _collect(chunks, map(work, chunks), progress, meanwhile)
         return
     with multiprocessing.get_context("fork").Pool(processes, initializer=_as_worker) as pool:
-        done = 0
-        for chunk, results in zip(chunks, pool.imap(work, chunks)):
-            yield from results
-            done += len(chunk)
-            if progress:
-                progress(done)
+        yield from _collect(chunks, pool.imap(work, chunks), progress, meanwhile)
+
+
+def _collect(
+    chunks: list[Sequence[Item]], results: Iterator[list[Result]], progress: Callable[[int], None] | None, meanwhile: Iterator[object] | None
+) -> Iterator[Result]:
+    done = 0
+    for chunk, chunk_results in zip(chunks, results):
+        yield from chunk_results
+        done += len(chunk)
+        if progress:
+            progress(done)
+        if meanwhile is not None:
+            next(meanwhile, None)
+    if meanwhile is not None:
+        for _ in meanwhile:
+            pass
 
 
 def _as_worker() -> None:

@@ -172,7 +172,7 @@ def fixed_outputs(catalog: Catalog, rows: list[DataRows] | None = None) -> Outpu
     addresses = urls.Addresses(catalog.site.base_url)
     schema = announcement_schema_json(addresses.absolute(urls.ANNOUNCEMENT_SCHEMA)).encode("utf-8")
     if rows is None:
-        rows = data_rows(catalog, published_standings(catalog))
+        rows = list(data_rows(catalog, published_standings(catalog)))
     return {urls.output_path(urls.ANNOUNCEMENT_SCHEMA): schema, **data_outputs(catalog, rows)}
 
 

@@ -32,7 +32,7 @@ ALLOWED = {
     "structured": {"model", "catalog", "urls"},
     # Open data: the downloads' fields declared once, the files written from the catalog, a spreadsheet read back.
     "data_fields": set(),
-    "data": {"catalog", "countries", "data_fields", "model", "urls", "parallel"},
+    "data": {"catalog", "countries", "data_fields", "model", "urls"},
     "data_import": {"countries", "data_fields", "schema", "text"},
     # The verify page's certificate lookup: numbers normalised, and the certifications they find.
     "verify": {"catalog"},
