@@ -21,6 +21,7 @@ from certsite.fingerprint import digest_bytes
 from certsite.load import Progress, load
 from certsite.model import Corpus
 from certsite.pages import WrittenPage, write_pages
+from certsite.parallel import collector_paused
 from certsite.publish import check_output_dir, place_tree, publish, refresh_static, remove_file, write_tree
 from certsite.render import PageRenderer, check_paths, fixed_outputs, render_site
 from certsite.search import INDEX_DIR, PAGES_PER_PART, IndexPart, SearchIndex, index_parts, join_parts, measure, part_count, part_of
@@ -83,6 +84,7 @@ def _catalog(options: BuildOptions, cache: Cache, progress: Progress | None) -> 
     return build_catalog(corpus, options.build_date, options.include_drafts), corpus
 
 
+@collector_paused()  # see parallel
 def check(options: BuildOptions, progress: Progress | None = None) -> CheckResult:
     """Load, catalog and render in memory; raise ``ContentError`` or ``BuildError``, write nothing.
 
@@ -119,6 +121,7 @@ def _pages_progress(plan: _Plan, progress: Progress | None) -> Callable[[int], N
     return (lambda done: progress("writing pages", done, len(plan.specs))) if progress else None
 
 
+@collector_paused()  # see parallel
 def build(
     options: BuildOptions,
     output_dir: Path,
@@ -171,6 +174,7 @@ def build(
     return _report(plan, written, cache, started, index[0] if index else None, search_indexed[0] if search_indexed else None)
 
 
+@collector_paused()  # see parallel
 def update(options: BuildOptions, site_dir: Path, shown: dict[str, str], cache: Cache, progress: Progress | None = None) -> BuildReport:
     """Bring ``site_dir``, a site that ``build`` or ``update`` wrote (``shown``: its
     pages' keys by address, ``BuildReport.page_keys``), up to date in place, leaving its

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -315,11 +316,14 @@ class _QuickInline(InlineProcessor):
     makes the two differ.
     """
 
+    could_match: list[Callable[[str], bool] | None] | None = None  # by pattern index, made at the first run
+
     def run(self, tree, ancestors=None):  # type: ignore[no-untyped-def]
-        self.could_match = [None] * len(self.inlinePatterns)
-        for name, could_match in _COULD_MATCH.items():
-            if name in self.inlinePatterns:
-                self.could_match[self.inlinePatterns.get_index_for_name(name)] = could_match
+        if self.could_match is None:  # the converter's patterns are all registered by then, and stay
+            self.could_match = [None] * len(self.inlinePatterns)
+            for name, could_match in _COULD_MATCH.items():
+                if name in self.inlinePatterns:
+                    self.could_match[self.inlinePatterns.get_index_for_name(name)] = could_match
         return super().run(tree, ancestors)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803 - Python-Markdown's names

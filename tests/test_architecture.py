@@ -39,7 +39,7 @@ ALLOWED = {
     "pages": {"urls", "cache", "parallel", "publish", "render", "views", "search"},
     "search": {"errors", "parallel"},
     "publish": {"errors"},
-    "build": {"errors", "model", "load", "catalog", "data", "render", "search", "publish", "urls", "cache", "pages", "views", "fingerprint"},
+    "build": {"errors", "model", "load", "catalog", "data", "render", "search", "publish", "urls", "cache", "pages", "views", "fingerprint", "parallel"},
     "json_schema": {"schema", "model", "countries"},
     "scaffold": {"text"},
     "starter": set(),

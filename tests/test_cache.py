@@ -234,6 +234,52 @@ def test_two_builds_at_once_in_one_process_each_publish_their_own_site(generated
         assert differences(site_bytes(tmp_path / f"site-{content.name}"), reference) == [], content.name
 
 
+def test_the_cycle_collector_runs_again_once_the_last_of_two_builds_at_once_ends(generated, tmp_path):
+    """A build pauses Python's cycle collector (see certsite.parallel); serve, which runs
+    builds side by side for as long as it is open, must get it back once they end, or its
+    memory would only grow. Here the first build to start ends first, and the second fails."""
+    import gc
+    import threading
+
+    from certsite.errors import ContentError
+
+    broken = tmp_path / "broken"
+    shutil.copytree(generated, broken)
+    (broken / "certifications" / "2099-01-01-broken.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    failures: list[str] = []
+
+    def held_at(stage: str, inside: threading.Event, release: threading.Event):
+        def progress(reached: str, done: int, total: int) -> None:
+            if reached == stage and not inside.is_set():
+                inside.set()
+                release.wait(60)
+        return progress
+
+    def run(content: Path, out: Path, progress) -> None:
+        try:
+            build(BuildOptions(content, AS_OF, jobs=1), out, tmp_path, with_search=False, progress=progress)
+        except ContentError:
+            failures.append(content.name)
+
+    events = {name: (threading.Event(), threading.Event()) for name in ("first", "second")}
+    # Held where they hold no lock the other needs: the first writing its pages, the second reading.
+    first = threading.Thread(target=run, args=(generated, tmp_path / "first", held_at("writing pages", *events["first"])))
+    second = threading.Thread(target=run, args=(broken, tmp_path / "second", held_at("reading announcements", *events["second"])))
+    assert gc.isenabled()
+    first.start()
+    assert events["first"][0].wait(60)
+    second.start()
+    assert events["second"][0].wait(60)
+    assert not gc.isenabled()  # paused while they run
+    events["first"][1].set()
+    first.join()
+    assert not gc.isenabled()  # the second still runs
+    events["second"][1].set()
+    second.join()
+    assert failures == ["broken"]
+    assert gc.isenabled()
+
+
 def test_a_stray_file_in_the_cache_folder_is_left_alone(generated, tmp_path):
     content = tmp_path / "content"
     shutil.copytree(generated, content)
