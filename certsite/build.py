@@ -226,13 +226,7 @@ class _Downloads:
             self._known = {}
         missing = [standing for standing, key in zip(standings, self._keys) if key not in self._known]
         self._made: list[DataRows] = []  # the rows of the missing standings, in order
-        self.steps = self._make(data_rows(plan.catalog, missing))
-
-    def _make(self, rows: Iterator[DataRows]) -> Iterator[None]:
-        for row in rows:
-            self._made.append(row)
-            if len(self._made) % _ROWS_PER_STEP == 0:
-                yield
+        self.steps = _steps(data_rows(plan.catalog, missing), self._made)
 
     def outputs(self) -> dict[PurePosixPath, bytes]:
         """The outputs, once every row is made (those ``steps`` has not made yet, now)."""
@@ -243,6 +237,16 @@ class _Downloads:
         if self._cache.enabled:
             self._cache.store_sharded(_DATA_ROWS, {key: (row.json, row.csv, row.findings_csv) for key, row in zip(self._keys, rows)})
         return fixed_outputs(self._plan.catalog, rows)
+
+
+def _steps(rows: Iterator[DataRows], made: list[DataRows]) -> Iterator[None]:
+    """Put ``rows`` into ``made``, a few at each step. (Given the list, not the
+    ``_Downloads``: a generator holding the object that holds it would be a cycle, which a
+    build that fails half-way would leave to the paused collector: see ``parallel``.)"""
+    for row in rows:
+        made.append(row)
+        if len(made) % _ROWS_PER_STEP == 0:
+            yield
 
 
 # A step of making the data rows: about 5 ms, while a chunk of pages takes a worker 40 ms.

@@ -4,9 +4,10 @@ certification stands (until when, superseded by what, which findings are open).
 
 They are Python rather than Jinja macros because a page shows dozens of them: at
 10,000 announcements the pages call them about a million times, and a macro call
-costs several times what these functions do. The templates call them by the names the
-macros had (``{{ day(a.date) }}``, ``{{ standing(s) }}``), given to every template by
-the renderer (see ``render``). Each returns ``Markup`` with every value from the
+costs several times what these functions do. The renderer gives every template each
+of them under the name the macro had, as a function and as a filter (see ``render``);
+certsite's templates use the filters (``{{ a.date | day }}``, ``{{ s | standing }}``),
+which Jinja calls faster. Each returns ``Markup`` with every value from the
 content escaped, as autoescape would; the words are the same on every page that
 shows them, so that a reader never sees a certificate described two ways.
 

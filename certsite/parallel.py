@@ -14,10 +14,12 @@ the items' indexes go out and small results come back. Where fork is unavailable
 A build makes millions of objects that live as long as it does, and Python's cycle
 collector walks all of them again and again as they grow: at 10,000 announcements,
 2.5 s of the build's own process, most of it while the workers wait for it. So a
-build pauses the collector (``collector_paused``; reference counting still frees
-everything that is not in a cycle), freezes what it has made before it forks (the
-workers' collections then pass over it, and leave its memory shared with the parent),
-and the workers collect as usual: Python's documented recipe for forking (``gc.freeze``).
+build pauses the collector (``collector_paused``); reference counting still frees
+everything that is not in a cycle, and a build makes few cycles (rendering none, a
+Markdown body one of five objects). The workers inherit the pause: each lives for one
+stage, and never walking what it inherited also leaves that memory shared with the
+parent. Once the build ends, the collector runs again and collects what it made in
+its turn.
 """
 
 from __future__ import annotations
@@ -68,13 +70,11 @@ def run_in_order(
     processes = min(jobs, len(items) // MIN_ITEMS_PER_PROCESS)
     if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield from _collect(chunks, map(work, chunks), progress, meanwhile)
+        _finish(meanwhile)
         return
-    gc.freeze()
-    try:
-        with multiprocessing.get_context("fork").Pool(processes, initializer=_as_worker) as pool:
-            yield from _collect(chunks, pool.imap(work, chunks), progress, meanwhile)
-    finally:
-        gc.unfreeze()  # what the build made can be collected again once it is done with it
+    with multiprocessing.get_context("fork").Pool(processes, initializer=_as_worker) as pool:
+        yield from _collect(chunks, pool.imap(work, chunks), progress, meanwhile)
+    _finish(meanwhile)  # with the workers gone
 
 
 def _collect(
@@ -88,18 +88,18 @@ def _collect(
             progress(done)
         if meanwhile is not None:
             next(meanwhile, None)
-    if meanwhile is not None:
-        for _ in meanwhile:
-            pass
+
+
+def _finish(meanwhile: Iterator[object] | None) -> None:
+    for _ in meanwhile or ():
+        pass
 
 
 def _as_worker() -> None:
     """A worker leaves Ctrl-C to the parent (which stops the pool) and ends quietly when
-    the pool ends it, whatever handlers it inherited (``serve`` installs its own). It
-    collects cycles among what it makes itself (see the module's docstring)."""
+    the pool ends it, whatever handlers it inherited (``serve`` installs its own)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    gc.enable()
 
 
 _pauses = 0  # builds running with the collector paused (serve runs two at once, in threads)
