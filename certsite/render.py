@@ -53,12 +53,17 @@ def make_environment(template_dirs: tuple[Path, ...], addresses: urls.Addresses,
         # is read once; Jinja would otherwise stat every template a page uses, on every page.
         auto_reload=False,
     )
+    # The addresses of what pages link to, as functions and as filters, which certsite's
+    # templates use ({{ a | announcement_url | href }}: see ``PageRenderer``).
+    page_addresses = {
+        "announcement_url": urls.announcement_url,
+        "entity_url": urls.entity_url,
+        "criterion_url": urls.criterion_url,
+        "standard_url": urls.standard_url,
+        "page_url": urls.page_url,
+    }
     env.globals.update(
-        announcement_url=urls.announcement_url,
-        entity_url=urls.entity_url,
-        criterion_url=urls.criterion_url,
-        standard_url=urls.standard_url,
-        page_url=urls.page_url,
+        page_addresses,
         urls=urls,
         # Country names and dates in the register's language (site.language), from CLDR.
         country_name=lambda code: country_name(code, language),
@@ -76,15 +81,7 @@ def make_environment(template_dirs: tuple[Path, ...], addresses: urls.Addresses,
     # Every address a page shows goes through one of these two, so that a site under a
     # sub-path (base_url https://example.org/register/) links within itself.
     env.filters["href"] = addresses.href
-    # The addresses of what pages link to, as filters too ({{ a | announcement_url | href }}):
-    # see ``PageRenderer``.
-    env.filters.update(
-        announcement_url=urls.announcement_url,
-        entity_url=urls.entity_url,
-        criterion_url=urls.criterion_url,
-        standard_url=urls.standard_url,
-        page_url=urls.page_url,
-    )
+    env.filters.update(page_addresses)
     env.filters["absolute"] = addresses.absolute
     env.filters["long_date"] = lambda value: long_date(value, language)
     env.filters["search_suffixes"] = search_suffixes

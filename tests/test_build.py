@@ -274,20 +274,26 @@ def test_a_register_overrides_any_template_and_static_file_with_its_own(content,
     assert "Acme Metals Ltd." in (site / "entities/acme-metals-ltd/index.html").read_text("utf-8")
 
 
+def own_404_page(content, certsite, tmp_path: Path, template: str) -> BeautifulSoup:
+    """The 404 page of a build with the register's own 404.html template."""
+    own = content.root.parent / "templates"
+    own.mkdir()
+    (own / "404.html").write_text(template, encoding="utf-8")
+    site = tmp_path / "site"
+    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
+    return BeautifulSoup((site / "404.html").read_text("utf-8"), "html.parser")
+
+
 def test_a_register_template_written_for_macros_still_imports_the_pieces_now_in_python(content, certsite, tmp_path):
     """Dates, badges and status words were macros of _macros.html; a register's own template
     that imports them from there keeps working, and shows them as certsite's pages do."""
-    own = content.root.parent / "templates"
-    own.mkdir()
-    (own / "404.html").write_text(
+    page = own_404_page(
+        content, certsite, tmp_path,
         '{% extends "base.html" %}{% from "_macros.html" import day, status_badge, standard_name %}'
         '{% block title %}Lost{% endblock %}{% block main %}<h1>Nothing here</h1>'
         '<p id="as-of">{{ day(build_date) }} {{ status_badge("suspended") }} {{ standard_name(standards | first) }}</p>{% endblock %}',
-        encoding="utf-8",
     )
-    site = tmp_path / "site"
-    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
-    shown = BeautifulSoup((site / "404.html").read_text("utf-8"), "html.parser").find(id="as-of")
+    shown = page.find(id="as-of")
     assert shown.time["datetime"] == "2024-06-01" and shown.time.get_text() == "1 June 2024"
     assert shown.find(class_="status-suspended").get_text() == "Suspended"
     assert "Test Performance Standard V1" in shown.get_text()
@@ -295,17 +301,12 @@ def test_a_register_template_written_for_macros_still_imports_the_pieces_now_in_
 
 def test_a_register_template_may_call_each_piece_as_a_function_or_as_a_filter(content, certsite, tmp_path):
     """The README gives the pieces both ways: {{ day(d) }} and {{ d | day }} show the same."""
-    own = content.root.parent / "templates"
-    own.mkdir()
-    (own / "404.html").write_text(
+    page = own_404_page(
+        content, certsite, tmp_path,
         '{% extends "base.html" %}{% block title %}Lost{% endblock %}{% block main %}<h1>Nothing here</h1>'
         '<p id="called">{{ day(build_date) }} {{ status_badge("suspended") }} {{ entity_url("acme-metals") | href }}</p>'
         '<p id="filtered">{{ build_date | day }} {{ "suspended" | status_badge }} {{ "acme-metals" | entity_url | href }}</p>{% endblock %}',
-        encoding="utf-8",
     )
-    site = tmp_path / "site"
-    assert certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search").code == 0
-    page = BeautifulSoup((site / "404.html").read_text("utf-8"), "html.parser")
     called, filtered = page.find(id="called"), page.find(id="filtered")
     assert called.time.get_text() == "1 June 2024" and called.find(class_="status-suspended") is not None
     assert called.decode_contents() == filtered.decode_contents()
