@@ -68,11 +68,20 @@ SEARCH_LAG_NOTE = (
 
 RELOAD_SCRIPT = b"""// certsite serve: reload this page when the site it shows has been rebuilt.
 (function () {
-  var shown = document.currentScript.dataset.generation;
+  var shown = document.currentScript.dataset.generation, latest = shown, leaving = null;
+  function reloadIfStale() { if (latest !== shown) { window.location.reload(); } }
+  // A reload would cancel a navigation already under way (a link the editor followed as a
+  // build ended). If the page is still here a while later, the link was a download or
+  // mailto: and nothing left; catch up then.
+  window.addEventListener("beforeunload", function () {
+    clearTimeout(leaving);
+    leaving = setTimeout(function () { leaving = null; reloadIfStale(); }, 5000);
+  });
   var source = new EventSource("/__certsite/events");
   source.onmessage = function (event) {
     // Each message names the latest build; one finished before this page connected counts too.
-    if (event.data !== shown) { window.location.reload(); }
+    latest = event.data;
+    if (leaving === null) { reloadIfStale(); }
   };
 })();
 """
@@ -117,7 +126,10 @@ def rebuild(
     """Build into the served folder; on failure keep it and record the errors to show.
     ``shown``: the pages the served site has, by address and key, from the last build
     that passed; the site is then updated in place (see ``update``), keeping its search
-    index. Return the build's report, or None when it failed."""
+    index. Return the build's report, or None when it failed.
+
+    The served site moves on (``state.finished``) before the log says so: a page asked for
+    once the log has spoken is of that build, and does not reload itself as it opens."""
     try:
         if shown is not None and state.cache is not None:
             report: BuildReport = update(options, state.site_dir, shown, state.cache)
@@ -127,19 +139,19 @@ def rebuild(
             )
     except ContentError as error:
         errors = [format_diagnostic(d, source_lines(d.path)) for d in error.diagnostics]
-        log("\n".join(errors) + f"\n{error}. Serving the error page until it is fixed.")
         state.finished([*errors, f"{error}."])
+        log("\n".join(errors) + f"\n{error}. Serving the error page until it is fixed.")
         return None
     except BuildError as error:
-        log(f"build failed: {error}")
         state.finished([f"build failed: {error}"])
+        log(f"build failed: {error}")
         return None
     except Exception as error:  # noqa: BLE001 - the preview shows it and carries on; the next change builds in full
-        log(f"build failed: {type(error).__name__}: {error}")
         state.finished([f"build failed: {type(error).__name__}: {error}"])
+        log(f"build failed: {type(error).__name__}: {error}")
         return None
-    log(f"Built {report.pages} pages ({report.rendered} rendered, the others unchanged) in {report.seconds:.2f} s.")
     state.finished([], report.site_root)
+    log(f"Built {report.pages} pages ({report.rendered} rendered, the others unchanged) in {report.seconds:.2f} s.")
     return report
 
 
@@ -155,8 +167,8 @@ def show_edits(snapshot: Snapshot, changed: set[Path], state: ServerState, log: 
         log(f"could not show the edit before the rebuild ({error}); rebuilding")
         return
     if pages:
-        log(f"Showed the edit on {len(pages)} pages in {time.perf_counter() - started:.2f} s; now rebuilding the others.")
         state.finished([])  # open pages reload
+        log(f"Showed the edit on {len(pages)} pages in {time.perf_counter() - started:.2f} s; now rebuilding the others.")
 
 
 class _Indexer:

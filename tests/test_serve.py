@@ -112,6 +112,32 @@ def test_an_edit_reloads_the_open_page_with_the_new_content(content, server):
         wait_for_text(page, "h1", "Acme Metals certified again")
 
 
+def test_a_link_followed_as_a_rebuild_finishes_is_not_cancelled_by_the_reload(content, serve_process):
+    """An editor clicks through to another page just as a rebuild ends: the open page's
+    live reload must not cancel the navigation under way and leave them where they were."""
+    served = serve_process()
+    with chromium_browser() as browser:
+        page = browser.new_page()
+        page.goto(f"{served.address}/certifications/2024-01-10-acme-metals/")
+        builds = "".join(served.output).count("Built ")
+
+        def hold_until_rebuilt(route) -> None:
+            # The request is on its way, so the navigation has begun: now the rebuild ends.
+            content.announce("2024-01-10-acme-metals.md", announcement(**{"title: Acme Metals certified": "title: Acme Metals certified again"}))
+            deadline = time.monotonic() + 30
+            while "".join(served.output).count("Built ") == builds and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(1)  # the open page has heard of the new build by now
+            route.continue_()
+
+        page.route("**/entities/acme-metals-ltd/", hold_until_rebuilt)
+        page.locator("dl.facts a[href$='/entities/acme-metals-ltd/']").first.click()
+        page.wait_for_load_state()
+        assert page.url.endswith("/entities/acme-metals-ltd/")
+        assert "Acme Metals certified again" in page.locator("main").inner_text()
+    served.stop()
+
+
 def test_an_invalid_edit_shows_the_error_and_a_fix_recovers(content, server):
     with chromium_browser() as browser:
         page = browser.new_page()
