@@ -15,7 +15,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from jinja2.compiler import CodeGenerator, Frame
+from markupsafe import Markup, escape
 
 from certsite import charts, structured, urls
 from certsite.catalog import Catalog
@@ -30,7 +31,42 @@ from certsite.views import PageSpec, page_specs, shared_context, sorted_criteria
 Outputs = dict[PurePosixPath, bytes]
 
 
+_NEEDS_ESCAPING = re.compile("[&<>'\"]").search  # what markupsafe.escape replaces
+
+
+def _escape_output(value: object) -> str:
+    """What ``{{ value }}`` writes into an HTML page: the same text as
+    ``markupsafe.escape(value)``, without copying it into a new ``Markup`` first when it is
+    markup already or has nothing to escape, as most of what a page shows has."""
+    if type(value) is not str:
+        if hasattr(value, "__html__"):
+            return value.__html__()
+        value = str(value)
+    return value if _NEEDS_ESCAPING(value) is None else escape(value)
+
+
+class _CodeGenerator(CodeGenerator):
+    """Jinja's code generator, with autoescaped output going through ``_escape_output``
+    (by way of the environment, which every compiled template can see) instead of
+    ``markupsafe.escape``: a tenth of the rendering time at 10,000 announcements.
+
+    Jinja calls this hook for every ``{{ }}`` it cannot work out at compile time. Should
+    an upgrade rename it, output goes through ``markupsafe.escape`` again, escaped the
+    same way."""
+
+    def _output_child_pre(self, node: jinja2.nodes.Expr, frame: Frame, finalize: Any) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write("environment.escape_output(")
+            if finalize.src is not None:
+                self.write(finalize.src)
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+
 class _Environment(jinja2.Environment):
+    code_generator_class = _CodeGenerator
+    escape_output = staticmethod(_escape_output)
+
     def make_globals(self, d: Mapping[str, Any] | None) -> MutableMapping[str, Any]:
         """A template's globals as one plain dict, where Jinja makes a ``ChainMap`` over the
         environment's: every page copies them into its context and every macro import

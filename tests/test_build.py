@@ -96,6 +96,34 @@ def test_a_rebuild_replaces_the_previous_site(content, certsite, tmp_path):
     assert (site / "entities/newco/index.html").is_file()
 
 
+def test_markup_in_the_front_matter_shows_as_text_on_every_page_and_never_as_an_element(content, certsite, tmp_path):
+    """An editor types HTML's five special characters into the title, the company's name,
+    the city and the auditor: every page shows them as typed, in its text and its
+    attributes, and none of it becomes an element or an attribute of its own."""
+    hostile = """<img src=x onerror=alert(1)> & 'quoted' "double" </title>"""
+    content.announce("2024-01-10-acme-metals.md", announcement(**{
+        "title: Acme Metals certified": f"title: 'Title {hostile.replace(chr(39), chr(39) * 2)}'",
+        "entity: Acme Metals Ltd.": f"entity: 'Acme {hostile.replace(chr(39), chr(39) * 2)}'\nentity_slug: acme",
+        "city: Oslo": f"city: 'Oslo {hostile.replace(chr(39), chr(39) * 2)}'",
+        "auditor: Example Certification": f"auditor: 'Auditor {hostile.replace(chr(39), chr(39) * 2)}'",
+    }))
+    site = tmp_path / "site"
+    run = certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search")
+    assert run.code == 0, run.err
+    pages = {path: BeautifulSoup(path.read_text("utf-8"), "html.parser") for path in site.rglob("*.html")}
+    for path, page in pages.items():
+        assert page.find("img") is None and not page.find_all(attrs={"onerror": True}), path
+    shown = {path: page.get_text() for path, page in pages.items()}
+    for text in (f"Title {hostile}", f"Acme {hostile}", f"Auditor {hostile}"):
+        assert any(text in page_text for page_text in shown.values()), text
+    entity_page = pages[site / "entities/acme/index.html"]
+    assert entity_page.find("h1").get_text().startswith(f"Acme {hostile}")
+    assert entity_page.find("title").get_text().startswith(f"Acme {hostile}")
+    announcement_page = pages[site / "certifications/2024-01-10-acme-metals/index.html"]
+    assert announcement_page.find("h1").get_text() == f"Title {hostile}"
+    assert announcement_page.find("meta", attrs={"property": "og:title"})["content"] == f"Title {hostile}"
+
+
 def test_raw_html_and_script_links_in_markdown_never_reach_the_page(content, certsite, tmp_path):
     body = (
         "Certified.\n\n<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n"
