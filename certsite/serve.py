@@ -70,13 +70,18 @@ RELOAD_SCRIPT = b"""// certsite serve: reload this page when the site it shows h
 (function () {
   var shown = document.currentScript.dataset.generation, latest = shown, leaving = null;
   function reloadIfStale() { if (latest !== shown) { window.location.reload(); } }
-  // A reload would cancel a navigation already under way (a link the editor followed as a
-  // build ended). If the page is still here a while later, the link was a download or
-  // mailto: and nothing left; catch up then.
-  window.addEventListener("beforeunload", function () {
+  // A reload would cancel the page the editor is on the way to (a link followed as a build
+  // ends), so it waits. If this page is still here 10 s later, the link opened elsewhere or
+  // was a download, and the page catches up then. (Not "beforeunload": with a listener for
+  // it, Chromium can stall a navigation that a reload crosses.)
+  function goingSomewhere() {
     clearTimeout(leaving);
-    leaving = setTimeout(function () { leaving = null; reloadIfStale(); }, 5000);
-  });
+    leaving = setTimeout(function () { leaving = null; reloadIfStale(); }, 10000);
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("a[href]")) { goingSomewhere(); }
+  }, true);
+  document.addEventListener("submit", goingSomewhere, true);
   var source = new EventSource("/__certsite/events");
   source.onmessage = function (event) {
     // Each message names the latest build; one finished before this page connected counts too.
@@ -493,10 +498,11 @@ def serve(options: BuildOptions, port: int, with_search: bool = True, log: Calla
         except OSError as error:
             raise BuildError(f"cannot listen on 127.0.0.1:{port}: {error.strerror}; try another --port") from error
         log(f"Building into {workdir} (removed when the server stops)")
-        on_change(set())
+        # Watching first: a file saved during the first build is built right after it.
         for folder in watched:
             observer.schedule(watcher, str(folder), recursive=True)
         observer.start()
+        on_change(set())
         log(f"Serving on http://127.0.0.1:{server.server_address[1]}{state.site_root} (watching {' and '.join(map(str, watched))}; Ctrl-C stops)")
         serving.set()
         server.serve_forever(poll_interval=POLL_SECONDS)

@@ -406,6 +406,9 @@ def kill_build(command: list[str], delay: float | None, after_pagefind_starts: f
         else:
             process.wait(timeout=120)  # it kills itself
         if process.poll() is None:
+            # Stopped first, so that it cannot reap a Pagefind that ends between the look and
+            # the kill: one that ends then is handed to us with the rest.
+            process.send_signal(signal.SIGSTOP)
             running = bool(pagefind_processes(process.pid))
             process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)

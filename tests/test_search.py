@@ -188,6 +188,16 @@ def test_sorting_by_date_puts_the_newest_first(page):
     assert len(dates) >= 4 and dates == sorted(dates, reverse=True)
 
 
+def test_results_that_fail_to_load_are_said_rather_than_a_blank_page(page):
+    """The index changed under the open page (a deploy while a reader searches): the
+    results' files are gone. The page says search is not available and offers the A-Z list."""
+    page.route("**/pagefind/fragment/**", lambda route: route.fulfill(status=404, body="gone"))
+    page.goto("/search/?q=aluminium")
+    page.wait_for_function("document.getElementById('search-count').textContent.length > 0")
+    assert "not available right now" in page.locator("#search-count").text_content()
+    assert page.locator("#search-results a").get_attribute("href").endswith("/entities/")
+
+
 def test_search_loads_nothing_from_other_hosts(page, site_url):
     page.goto("/search/?q=Baotou")
     results(page)

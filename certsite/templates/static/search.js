@@ -47,9 +47,18 @@ try {
   const parts = answer.ok ? await answer.json() : [];
   await Promise.all(parts.map((part) => pagefind.mergeIndex(new URL(part, partsList).href, SEARCH_OPTIONS)));
 } catch {
-  count.textContent = "Search is not available right now: part of its index could not be loaded. Reload the page, or browse the certified entities A–Z.";
-  list.replaceChildren(Object.assign(element("a", null, "Certified entities A–Z"), { href: list.dataset.entities }));
+  unavailable();
   throw new Error("a part of the search index could not be loaded");
+}
+
+// A file of the index that fails to load, now or during a later search, is said rather
+// than leaving the page blank: the index can change under an open page (a deploy, or the
+// preview's update). Pagefind itself passes over a missing chunk of its index or of its
+// filters, and answers without it.
+function unavailable() {
+  more.hidden = true;
+  count.textContent = "Search is not available right now: its index could not be loaded. Reload the page, or browse the certified entities A–Z.";
+  list.replaceChildren(Object.assign(element("a", null, "Certified entities A–Z"), { href: list.dataset.entities }));
 }
 
 function readAddress() {
@@ -276,7 +285,7 @@ function onChange() {
     if (JSON.stringify(state) === searched) return;
     searched = JSON.stringify(state);
     writeAddress(state);
-    runSearch(state);
+    runSearch(state).catch(unavailable);
   }, 150);
 }
 
@@ -284,9 +293,14 @@ const initial = readAddress();
 input.value = initial.q;
 sortSelect.value = initial.sort;
 searched = JSON.stringify(initial);
-await renderFilters(initial.filters);
+try {
+  await renderFilters(initial.filters);
+} catch (error) {
+  unavailable();
+  throw error;
+}
 form.addEventListener("submit", (event) => { event.preventDefault(); onChange(); });
 form.addEventListener("input", onChange);
 form.addEventListener("change", onChange);
-more.addEventListener("click", () => showMore(latest));
-runSearch(initial);
+more.addEventListener("click", () => showMore(latest).catch(unavailable));
+runSearch(initial).catch(unavailable);
