@@ -36,12 +36,14 @@ from xml.etree import ElementTree
 
 import jinja2
 import pytest
+import yaml
 from conftest import ANNOUNCEMENT, SITE_YAML, STANDARD_YAML
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from certsite import render, schema
 from certsite.cli import main
+from certsite.frontmatter import nesting_bound
 from certsite.markdown_body import render_markdown
 
 settings.register_profile(
@@ -783,6 +785,89 @@ def test_file_names(folder: str, name: str, kind: str) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
         assert_check_ends_well(root, "file names")
+
+
+# ---------------------------------------------------------------------------
+# The cheap bound on nesting that spares most files the parser's exact count
+
+
+_PROPERTIES = st.sampled_from(["", "", "", "&a ", "!!map ", "!t ", "&b !t "])
+_SCALARS = st.sampled_from(["x", "'q'", '"q"', "*a", "1", "a b"])
+
+
+@st.composite
+def _nested_node(draw: st.DrawFn, column: int, levels: int) -> list[str]:
+    """A YAML node whose text begins where its parent's indicator left off (the first
+    line) and goes on in lines of their own, in every layout YAML allows for nesting:
+    block lists and mappings at any indentation, a list as a mapping's value at the
+    mapping's own column, lists and mappings opened on their parent's line ("- - x",
+    "- k: v", "? - x"), and flow collections, "[a: b]" pairs among them."""
+    kind = draw(st.sampled_from(["scalar", "block list", "block map", "flow", "compact list", "compact map", "explicit key"]))
+    if levels == 0 or kind == "scalar":
+        return [draw(_SCALARS)]
+    if kind == "flow":
+        return [draw(_PROPERTIES) + draw(st.recursive(_SCALARS, lambda inner: st.one_of(
+            st.lists(inner, max_size=2).map(lambda items: "[" + ", ".join(items) + "]"),
+            st.lists(inner, max_size=2).map(lambda items: "{" + ", ".join(f"k{i}: {v}" for i, v in enumerate(items)) + "}"),
+            inner.map(lambda value: f"[a: {value}]"),
+        ), max_leaves=8))]
+    indent = column + draw(st.integers(1, 4))
+    lines: list[str] = []
+    if kind in ("compact list", "explicit key"):
+        for indicator in ["- "] * draw(st.integers(1, 2)) if kind == "compact list" else ["? ", ": "]:
+            child = draw(_nested_node(column + 2, levels - 1))
+            lines += [" " * column + indicator + child[0], *child[1:]]
+        return [lines[0][column:], *lines[1:]]
+    if kind == "compact map":
+        for key in range(draw(st.integers(1, 2))):
+            child = draw(_nested_node(indent, levels - 1))
+            lines += [" " * column + f"k{key}:", " " * indent + child[0], *child[1:]]
+        return [lines[0][column:], *lines[1:]]
+    list_as_value = kind == "block map" and draw(st.booleans())
+    for key in range(draw(st.integers(1, 2))):
+        if kind == "block list":
+            child = draw(_nested_node(indent + 2, levels - 1))
+            lines += [" " * indent + "- " + child[0], *child[1:]]
+        elif list_as_value:
+            child = draw(_nested_node(indent + 2, levels - 1))
+            lines += [" " * indent + f"k{key}:", " " * indent + "- " + child[0], *child[1:]]
+        else:
+            child = draw(_nested_node(indent + 2, levels - 1))
+            lines += [" " * indent + f"k{key}:", " " * (indent + 2) + child[0], *child[1:]]
+    return [draw(_PROPERTIES).rstrip(), *lines]
+
+
+@st.composite
+def nested_documents(draw: st.DrawFn) -> str:
+    """A document of ``_nested_node``, perhaps opened with "--- " and with a few characters
+    inserted or deleted (the bound must hold for texts the parser rejects half-way too)."""
+    text = draw(st.sampled_from(["", "--- "])) + "\n".join(draw(_nested_node(0, draw(st.integers(1, 40)))))
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + draw(st.sampled_from(["", "- ", "? ", ": ", "--- ", "[", "{", " ", "\n", "&a ", "a: "])) + text[at + 1 :]
+    return text
+
+
+def parser_depth(text: str) -> int:
+    """How deep the parser finds ``text`` nests, up to where it stops with an error."""
+    depth = deepest = 0
+    with contextlib.suppress(yaml.YAMLError):
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                deepest = max(deepest, depth)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    return deepest
+
+
+@budget(200)
+@given(text=nested_documents())
+@example(text="--- " + "- " * 40 + "x")
+@example(text="? " * 40 + "x")
+@example(text="".join(" " * i + "a:\n" + " " * i + "- b:\n" for i in range(0, 80, 2)) + "x")
+def test_the_nesting_bound_is_never_below_what_the_parser_finds(text: str) -> None:
+    assert parser_depth(text) <= nesting_bound(text)
 
 
 # ---------------------------------------------------------------------------
