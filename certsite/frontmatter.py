@@ -139,9 +139,10 @@ class _Builder:
             return node.value
 
 
-# Content files need a handful of levels. The limit is checked on the parser's events,
-# before anything is composed: libyaml parses without recursion, but composing a
-# document nested thousands of levels deep overflows the C stack and kills the process.
+# Content files need a handful of levels. The limit is checked before anything is
+# composed, on the parser's events when a cheap bound (``nesting_bound``) does not rule
+# it out already: libyaml parses without recursion, but composing a document nested
+# thousands of levels deep overflows the C stack and kills the process.
 MAX_NESTING = 32
 
 
@@ -150,6 +151,7 @@ MAX_NESTING = 32
 # which begins the document), each followed by blanks.
 _LINE_START = re.compile(r"^(?:---(?=[ \t]|$)[ \t]*)?[ ]*(?:[-?:](?=[ \t]|$)[ \t]*)*", re.MULTILINE)
 _LINE_START_PART = re.compile(r"---[ \t]*|[ ]+|[-?:][ \t]*")
+_OTHER_LINE_BREAKS = re.compile("[\r\x85\u2028\u2029]")  # line breaks to YAML, not to re's "^"
 
 
 def nesting_bound(text: str) -> int:
@@ -168,6 +170,8 @@ def nesting_bound(text: str) -> int:
     >>> nesting_bound("- " * 40 + "x") > 40
     True
     """
+    if _OTHER_LINE_BREAKS.search(text):
+        return len(text)  # lines this reading cannot see (parse_yaml refuses them before)
     columns = {0}
     for start in set(_LINE_START.findall(text)):  # a document repeats a few line starts
         columns.update(part.end() for part in _LINE_START_PART.finditer(start))

@@ -35,14 +35,14 @@ _NEEDS_ESCAPING = re.compile("[&<>'\"]").search  # what markupsafe.escape replac
 
 
 def _escape_output(value: object) -> str:
-    """What ``{{ value }}`` writes into an HTML page: the same text as
-    ``markupsafe.escape(value)``, without copying it into a new ``Markup`` first when it is
-    markup already or has nothing to escape, as most of what a page shows has."""
-    if type(value) is not str:
-        if hasattr(value, "__html__"):
-            return value.__html__()
-        value = str(value)
-    return value if _NEEDS_ESCAPING(value) is None else escape(value)
+    """What ``{{ value }}`` writes into an HTML page: exactly ``markupsafe.escape(value)``,
+    but text with nothing to escape, and markup, are written as they are rather than
+    copied into a new ``Markup`` first; most of what a page shows is one or the other."""
+    if type(value) is str:
+        return value if _NEEDS_ESCAPING(value) is None else escape(value)
+    if type(value) is Markup:
+        return value
+    return escape(value)
 
 
 class _CodeGenerator(CodeGenerator):

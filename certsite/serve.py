@@ -71,17 +71,20 @@ RELOAD_SCRIPT = b"""// certsite serve: reload this page when the site it shows h
   var shown = document.currentScript.dataset.generation, latest = shown, leaving = null;
   function reloadIfStale() { if (latest !== shown) { window.location.reload(); } }
   // A reload would cancel the page the editor is on the way to (a link followed as a build
-  // ends), so it waits. If this page is still here 10 s later, the link opened elsewhere or
-  // was a download, and the page catches up then. (Not "beforeunload": with a listener for
+  // ends), so it waits. If this page is still here 10 s later, the link was a download,
+  // and the page catches up then. (Not "beforeunload": with a listener for
   // it, Chromium can stall a navigation that a reload crosses.)
   function goingSomewhere() {
     clearTimeout(leaving);
     leaving = setTimeout(function () { leaving = null; reloadIfStale(); }, 10000);
   }
-  document.addEventListener("click", function (event) {
-    if (event.target.closest && event.target.closest("a[href]")) { goingSomewhere(); }
-  }, true);
-  document.addEventListener("submit", goingSomewhere, true);
+  // Heard last, after the page's own handlers, which may keep the browser where it is.
+  window.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[href]") : null;
+    if (link && !event.defaultPrevented && !event.ctrlKey && !event.metaKey && !event.shiftKey && !event.altKey &&
+        link.target !== "_blank" && link.href.split("#")[0] !== window.location.href.split("#")[0]) { goingSomewhere(); }
+  });
+  window.addEventListener("submit", function (event) { if (!event.defaultPrevented) { goingSomewhere(); } });
   var source = new EventSource("/__certsite/events");
   source.onmessage = function (event) {
     // Each message names the latest build; one finished before this page connected counts too.
@@ -487,6 +490,8 @@ def serve(options: BuildOptions, port: int, with_search: bool = True, log: Calla
     def stop(signum: int, frame: object) -> None:
         _ignore_signals()  # once: the cleanup that follows runs undisturbed
         if not serving.is_set():
+            # No build starts after this one (a file saved meanwhile has one waiting).
+            state.stopping = True
             raise KeyboardInterrupt  # interrupts the first build, as Ctrl-C always did
         # Serving: the loop ends between two requests (within POLL_SECONDS), not in the middle of one.
         server.stop_requested = True  # type: ignore[union-attr]

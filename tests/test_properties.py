@@ -37,6 +37,7 @@ from xml.etree import ElementTree
 import jinja2
 import pytest
 import yaml
+from markupsafe import Markup
 from conftest import ANNOUNCEMENT, SITE_YAML, STANDARD_YAML
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -45,6 +46,8 @@ from certsite import render, schema
 from certsite.cli import main
 from certsite.frontmatter import nesting_bound
 from certsite.markdown_body import render_markdown
+from certsite.model import Status
+from certsite.urls import Addresses
 
 settings.register_profile(
     "certsite-properties",
@@ -788,6 +791,42 @@ def test_file_names(folder: str, name: str, kind: str) -> None:
 
 
 # ---------------------------------------------------------------------------
+# Output escaping: certsite's templates write every value exactly as Jinja would
+
+
+class _Label:
+    """A value whose text is markup without being markup itself: still escaped."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return Markup(self.text)
+
+
+_OUTPUT_VALUES = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet="<>&'\"a ", max_size=12),
+    st.text(max_size=30).map(Markup),
+    st.text(max_size=30).map(_Label),
+    st.sampled_from(list(Status)),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.none(),
+    st.dates(),
+    st.lists(st.text(alphabet="<a'", max_size=3), max_size=3),
+)
+
+
+@budget(300)
+@given(value=_OUTPUT_VALUES)
+def test_a_value_written_into_a_page_is_escaped_exactly_as_jinja_escapes_it(tmp_path_factory: pytest.TempPathFactory, value: object) -> None:
+    source = "<p title='{{ value }}'>{{ value }}{% set again %}{{ value }}{% endset %}{{ again }}</p>"
+    certsite_env = render.make_environment((tmp_path_factory.getbasetemp(),), Addresses("https://example.org/"), "en")
+    assert certsite_env.from_string(source).render(value=value) == jinja2.Environment(autoescape=True).from_string(source).render(value=value)
+
+
+# ---------------------------------------------------------------------------
 # The cheap bound on nesting that spares most files the parser's exact count
 
 
@@ -865,6 +904,7 @@ def parser_depth(text: str) -> int:
 @given(text=nested_documents())
 @example(text="--- " + "- " * 40 + "x")
 @example(text="? " * 40 + "x")
+@example(text="".join("  " * i + "k:\r" for i in range(40)) + "v")  # a line break only to YAML
 @example(text="".join(" " * i + "a:\n" + " " * i + "- b:\n" for i in range(0, 80, 2)) + "x")
 def test_the_nesting_bound_is_never_below_what_the_parser_finds(text: str) -> None:
     assert parser_depth(text) <= nesting_bound(text)

@@ -133,6 +133,14 @@ let latest = 0;
 let shown = { results: [], next: 0 };
 async function runSearch(state) {
   const ticket = ++latest;
+  try {
+    await searchAndShow(state, ticket);
+  } catch {
+    if (ticket === latest) unavailable(); // an older search that failed leaves a newer one's results
+  }
+}
+
+async function searchAndShow(state, ticket) {
   const filters = {};
   for (const [key] of FILTERS) if (state.filters[key].length) filters[key] = { any: state.filters[key] };
   const anyFilter = Object.keys(filters).length > 0;
@@ -285,7 +293,7 @@ function onChange() {
     if (JSON.stringify(state) === searched) return;
     searched = JSON.stringify(state);
     writeAddress(state);
-    runSearch(state).catch(unavailable);
+    runSearch(state);
   }, 150);
 }
 
@@ -302,5 +310,8 @@ try {
 form.addEventListener("submit", (event) => { event.preventDefault(); onChange(); });
 form.addEventListener("input", onChange);
 form.addEventListener("change", onChange);
-more.addEventListener("click", () => showMore(latest).catch(unavailable));
-runSearch(initial).catch(unavailable);
+more.addEventListener("click", () => {
+  const ticket = latest;
+  showMore(ticket).catch(() => { if (ticket === latest) unavailable(); });
+});
+runSearch(initial);
