@@ -22,7 +22,8 @@ an edit changes together) hashed, so that after an edit the build indexes one pa
 again and takes the others from its cache, and Pagefind's memory is that of one part
 (0.2 GB, not 1 GB at 10,000 announcements, growing with the part, not the register).
 The first part sits in ``pagefind/`` with Pagefind's scripts, the others in
-``pagefind/part-N/`` (their index files alone), listed in ``pagefind/parts.json``.
+``pagefind/part-N/`` (their index files alone), listed in ``pagefind/parts.json``;
+``pagefind/version.txt`` names the whole index.
 Pagefind's merged search orders results by score, and a sorted search scores a result
 by its position in its own index's sorted list; so ``join_parts`` gives each part's
 list the position of every page of every part (``_merged_sorts``), and a search sorted
@@ -357,6 +358,10 @@ def measure(files: dict[PurePosixPath, bytes | None]) -> SearchIndex:
 PAGES_PER_PART = 2_000
 # The list of the parts beside the first, which the search page merges into it.
 PARTS_FILE = "parts.json"
+# A digest of the whole index, which the search page asks for again after each search:
+# Pagefind answers without a file of its index that fails to load (no results, or wrong
+# counts), as when a deploy replaces the index under an open page (see search.js).
+VERSION_FILE = "version.txt"
 _SORT_ATTRIBUTE = re.compile(r'\sdata-pagefind-sort="([^"]*)"')
 # What a part's folder needs of Pagefind's files: the first part's folder has the rest
 # (the scripts and the WebAssembly), which the merged parts share.
@@ -393,6 +398,10 @@ def join_parts(parts: Sequence[IndexPart]) -> dict[PurePosixPath, bytes] | None:
         except (_UnknownFormat, OSError, EOFError, ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
             return None
     files[root / PARTS_FILE] = json.dumps([f"part-{number}/" for number in range(1, len(parts))]).encode("utf-8")
+    version = hashlib.sha256()
+    for path, content in sorted(files.items()):
+        version.update(f"{path}\0{len(content)}\0".encode("utf-8") + content)
+    files[root / VERSION_FILE] = version.hexdigest()[:32].encode("ascii")
     return dict(sorted(files.items()))
 
 

@@ -198,6 +198,21 @@ def test_results_that_fail_to_load_are_said_rather_than_a_blank_page(page):
     assert page.locator("#search-results a").get_attribute("href").endswith("/entities/")
 
 
+def test_a_register_updated_while_the_page_is_open_is_said_rather_than_false_results(page):
+    """A deploy replaces the index while a reader has the search page open: the files the
+    page was about to load are gone, and Pagefind would answer without them ("no
+    results"). The page says the register was updated and asks for a reload instead."""
+    page.goto("/search/?q=aluminium")
+    assert results(page)
+    page.route("**/pagefind/version.txt", lambda route: route.fulfill(status=200, body="a later index"))
+    page.route("**/pagefind/index/**", lambda route: route.fulfill(status=404, body="gone"))
+    previous = page.locator("#search-count").text_content()
+    page.locator("#search-q").fill("Norway")
+    page.wait_for_function("previous => document.getElementById('search-count').textContent !== previous", arg=previous)
+    assert "updated while this page was open" in page.locator("#search-count").text_content()
+    assert page.locator(".search-result").count() == 0
+
+
 def test_search_loads_nothing_from_other_hosts(page, site_url):
     page.goto("/search/?q=Baotou")
     results(page)

@@ -25,6 +25,22 @@ const count = document.getElementById("search-count");
 const list = document.getElementById("search-results");
 const more = document.getElementById("search-more");
 
+// The index as this page found it. Pagefind answers without a file of its index that
+// fails to load: a false "no results", or wrong counts. That happens when a deploy (or
+// the preview) replaces the index under an open page, so each search asks for the
+// index's version again before it shows anything, and says so when it changed. Asked
+// for before Pagefind loads anything: a change in between is said too, never missed.
+const versionFile = new URL("../pagefind/version.txt", import.meta.url);
+async function indexVersion() {
+  const answer = await fetch(versionFile, { cache: "no-store" });
+  return answer.ok ? answer.text() : "";
+}
+const loadedVersion = await indexVersion().catch(() => "");
+async function checkIndexUnchanged() {
+  if ((await indexVersion()) !== loadedVersion) throw new IndexChanged();
+}
+class IndexChanged extends Error {}
+
 let pagefind;
 try {
   pagefind = await import(new URL("../pagefind/pagefind.js", import.meta.url).href);
@@ -55,9 +71,11 @@ try {
 // than leaving the page blank: the index can change under an open page (a deploy, or the
 // preview's update). Pagefind itself passes over a missing chunk of its index or of its
 // filters, and answers without it.
-function unavailable() {
+function unavailable(error) {
   more.hidden = true;
-  count.textContent = "Search is not available right now: its index could not be loaded. Reload the page, or browse the certified entities A–Z.";
+  count.textContent = error instanceof IndexChanged
+    ? "The register was updated while this page was open: reload the page to search it, or browse the certified entities A–Z."
+    : "Search is not available right now: its index could not be loaded. Reload the page, or browse the certified entities A–Z.";
   list.replaceChildren(Object.assign(element("a", null, "Certified entities A–Z"), { href: list.dataset.entities }));
 }
 
@@ -135,8 +153,8 @@ async function runSearch(state) {
   const ticket = ++latest;
   try {
     await searchAndShow(state, ticket);
-  } catch {
-    if (ticket === latest) unavailable(); // an older search that failed leaves a newer one's results
+  } catch (error) {
+    if (ticket === latest) unavailable(error); // an older search that failed leaves a newer one's results
   }
 }
 
@@ -147,7 +165,10 @@ async function searchAndShow(state, ticket) {
   if (!state.q && !anyFilter) {
     list.replaceChildren();
     more.hidden = true;
-    showCounts(await pagefind.filters());
+    const counts = await pagefind.filters();
+    await checkIndexUnchanged();
+    if (ticket !== latest) return;
+    showCounts(counts);
     count.textContent = "Type a name, place or criterion, or choose a filter.";
     return;
   }
@@ -155,7 +176,10 @@ async function searchAndShow(state, ticket) {
   if (state.sort) options.sort = { date: state.sort === "oldest" ? "asc" : "desc" };
   const search = await find(state.q, options);
   if (ticket !== latest) return; // a newer search has started
-  showCounts(await countsFor(state, filters, search.filters));
+  const counts = await countsFor(state, filters, search.filters);
+  await checkIndexUnchanged();
+  if (ticket !== latest) return;
+  showCounts(counts);
   if (ticket !== latest) return;
   const results = state.sort ? search.results : await exactNameFirst(search.results, state.q);
   if (ticket !== latest) return;
@@ -312,6 +336,6 @@ form.addEventListener("input", onChange);
 form.addEventListener("change", onChange);
 more.addEventListener("click", () => {
   const ticket = latest;
-  showMore(ticket).catch(() => { if (ticket === latest) unavailable(); });
+  showMore(ticket).catch((error) => { if (ticket === latest) unavailable(error); });
 });
 runSearch(initial);
