@@ -180,7 +180,6 @@ async function searchAndShow(state, ticket) {
   await checkIndexUnchanged();
   if (ticket !== latest) return;
   showCounts(counts);
-  if (ticket !== latest) return;
   const results = state.sort ? search.results : await exactNameFirst(search.results, state.q);
   if (ticket !== latest) return;
   shown = { results, next: 0 };
