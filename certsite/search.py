@@ -358,9 +358,9 @@ def measure(files: dict[PurePosixPath, bytes | None]) -> SearchIndex:
 PAGES_PER_PART = 2_000
 # The list of the parts beside the first, which the search page merges into it.
 PARTS_FILE = "parts.json"
-# A digest of the whole index, which the search page asks for again after each search:
-# Pagefind answers without a file of its index that fails to load (no results, or wrong
-# counts), as when a deploy replaces the index under an open page (see search.js).
+# A digest of the whole index, which the search page asks for again before it shows a
+# search's results: Pagefind answers without a file of its index that fails to load (no
+# results, or wrong counts), as when a deploy replaces the index under an open page.
 VERSION_FILE = "version.txt"
 _SORT_ATTRIBUTE = re.compile(r'\sdata-pagefind-sort="([^"]*)"')
 # What a part's folder needs of Pagefind's files: the first part's folder has the rest

@@ -72,8 +72,8 @@ RELOAD_SCRIPT = b"""// certsite serve: reload this page when the site it shows h
   function reloadIfStale() { if (latest !== shown) { window.location.reload(); } }
   // A reload would cancel the page the editor is on the way to (a link followed as a build
   // ends), so it waits. If this page is still here 10 s later, the link was a download,
-  // and the page catches up then. (Not "beforeunload": with a listener for
-  // it, Chromium can stall a navigation that a reload crosses.)
+  // and the page catches up then. (Not on "beforeunload": with a listener for it,
+  // Chromium can stall a navigation that a reload crosses.)
   function goingSomewhere() {
     clearTimeout(leaving);
     leaving = setTimeout(function () { leaving = null; reloadIfStale(); }, 10000);
