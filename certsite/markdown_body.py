@@ -356,9 +356,69 @@ class _CertsiteMarkdown(Extension):
         # The "sane_lists" extension's processors, at their names and priorities.
         md.parser.blockprocessors.register(_OrderedList(md.parser), "olist", 40)
         md.parser.blockprocessors.register(_BulletList(md.parser), "ulist", 30)
-        md.treeprocessors.register(_QuickInline(md), "inline", 20)  # in place of Python-Markdown's own
         # After "inline" (priority 20), so that links and images exist as elements.
         md.treeprocessors.register(_SafeTree(md, self.top_heading), "safe_tree", 5)
+
+
+def _first_line_underlined(block: str) -> bool:
+    """Whether the block's first line break is followed by "=" or "-", as any match of
+    the Setext heading's "^.*?\\n(?:=+|-+)" is ("." is any character but a line break)."""
+    end = block.find("\n")
+    return end >= 0 and block[end + 1 : end + 2] in ("=", "-")
+
+
+# For each of Python-Markdown's block processors that looks for something anywhere in a
+# block (and the tables extension's), by registered name, a test that the block holds
+# what any match must contain. Python-Markdown asks every processor in turn about every
+# block, most of them with a regular expression searched through the whole block: a
+# quarter of the time of converting a body (about 1.7 s of CPU at 10,000 announcements)
+# went to asking about paragraphs of prose whether they are headings, rules, quotes,
+# link definitions or tables. The processors the block start alone decides on (lists,
+# code, empty blocks) are quick already.
+_BLOCK_COULD_MATCH: dict[str, Callable[[str], bool]] = {
+    "hashheader": lambda block: "#" in block,
+    "setextheader": _first_line_underlined,
+    # Three of one of "-", "_" or "*" on a line, with spaces between.
+    "hr": lambda block: block.count("-") >= 3 or block.count("*") >= 3 or block.count("_") >= 3,
+    "quote": lambda block: ">" in block,
+    "reference": lambda block: "]:" in block,  # "[label]: address"; its test says yes to any block
+    "table": lambda block: "|" in block,  # a header row of two cells, or of one with a border
+}
+
+
+class _OnlyWhereItCouldMatch(Extension):
+    """Python-Markdown's own processors, each passed over for the text that holds nothing
+    it looks for: the inline patterns (``_QuickInline``), the block processors named in
+    ``_BLOCK_COULD_MATCH`` and the fenced code preprocessor. The output is Python-Markdown's
+    own, since a processor passed over could not have matched (tests/test_markdown.py
+    compares the two on generated bodies and on any text); one a later version or
+    extension adds is always asked."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.treeprocessors.register(_QuickInline(md), "inline", 20)  # in place of Python-Markdown's own
+        for name, could_match in _BLOCK_COULD_MATCH.items():
+            if name in md.parser.blockprocessors:
+                processor = md.parser.blockprocessors[name]
+                processor.test = _asked_only_if(could_match, processor.test)  # type: ignore[method-assign]
+        if "fenced_code_block" in md.preprocessors:
+            fenced = md.preprocessors["fenced_code_block"]
+            fenced.run = _fences_only_if_present(fenced.run)  # type: ignore[method-assign]  # fenced code starts with ``` or ~~~
+
+
+def _asked_only_if(could_match: Callable[[str], bool], test: Callable[[etree.Element, str], bool]) -> Callable[[etree.Element, str], bool]:
+    def quick_test(parent: etree.Element, block: str) -> bool:
+        return could_match(block) and test(parent, block)
+
+    return quick_test
+
+
+def _fences_only_if_present(run: Callable[[list[str]], list[str]]) -> Callable[[list[str]], list[str]]:
+    def quick_run(lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        # Without a fence, Python-Markdown's preprocessor gives back the lines joined and split again.
+        return run(lines) if any(fence in text for fence in _FENCES) else text.split("\n")
+
+    return quick_run
 
 
 class _FirstParagraph(HTMLParser):
@@ -421,7 +481,7 @@ def _converter(top_heading: int) -> markdown.Markdown:
     # level is built once per process and reused.
     md = markdown.Markdown(
         # MagicLink: bare https://…, www.… and e-mail addresses become links, as on GitHub.
-        extensions=[*EXTENSIONS, MagiclinkExtension(), _CertsiteMarkdown(top_heading)],
+        extensions=[*EXTENSIONS, MagiclinkExtension(), _CertsiteMarkdown(top_heading), _OnlyWhereItCouldMatch()],
         output_format="html",
     )
     return md

@@ -164,7 +164,7 @@ def test_a_200_kb_body_of_pathological_characters_completes():
         assert render_markdown(body).html
 
 
-# --- The quick inline path gives Python-Markdown's own output ------------------------------
+# --- The quick paths give Python-Markdown's own output -------------------------------------
 
 # Text that sets off each of the inline patterns, alone and nested in one another.
 EVERY_INLINE_PATTERN = [
@@ -186,18 +186,31 @@ EVERY_INLINE_PATTERN = [
     "Placeholder-like text \x02klzzwxh:0000\x03 and a colon: 10:30 and www without dot",
 ]
 
+# Blocks that set off each of the block processors, and blocks that hold what one looks
+# for without being one.
+EVERY_BLOCK_KIND = [
+    "# Heading\n\nText with issue #5 and C# in it.\n\nA paragraph\n## ending in a heading ##",
+    "Setext heading\n==============\n\nAnother\n---\n\nNot one\nbecause - the second line\n=not underlined either",
+    "Rules:\n\n---\n\n- - -\n\n***\n\n_ _ _\n\nText\n  ---  \nmore\n\nwell-known, state-of-the-art, a--b",
+    "> A quote\n> over lines\n\nText > with a sign\n> and a quote after it",
+    "[ref]: https://example.org/r \"Title\"\n[other]:\n  ../o/\n\nUse [ref] and [other]; not a definition]: here",
+    "| A | B |\n|---|---|\n| 1 | 2 |\n\nA | B\n--|--\n1 | 2\n\n| one |\n|-----|\n| cell |\n\nText with a | pipe",
+    "A|B\n-|-\n1|2",
+    "```\ncode ``` inside\n```\n\nInline ``` that fences nothing",
+    "~~~python\nx = 1\n~~~",
+    "    indented code\n\n- list\n\n1. numbered\n\n\n\nafter blank lines",
+]
+
 
 def stock_converter():
-    """The same converter with Python-Markdown's own inline processor in place of the quick one."""
+    """The same converter without the quick paths: Python-Markdown asks each of its
+    processors about all of the text."""
     import markdown
-    from markdown.treeprocessors import InlineProcessor
     from pymdownx.magiclink import MagiclinkExtension
 
     from certsite.markdown_body import EXTENSIONS, _CertsiteMarkdown
 
-    md = markdown.Markdown(extensions=[*EXTENSIONS, MagiclinkExtension(), _CertsiteMarkdown(2)], output_format="html")
-    md.treeprocessors.register(InlineProcessor(md), "inline", 20)
-    return md
+    return markdown.Markdown(extensions=[*EXTENSIONS, MagiclinkExtension(), _CertsiteMarkdown(2)], output_format="html")
 
 
 def stock_html(md, text: str) -> str:
@@ -205,9 +218,9 @@ def stock_html(md, text: str) -> str:
     return md.convert(text)
 
 
-def test_every_inline_pattern_renders_as_python_markdown_renders_it_without_the_quick_path():
+def test_every_inline_pattern_and_block_kind_renders_as_python_markdown_renders_it_without_the_quick_paths():
     md = stock_converter()
-    for text in EVERY_INLINE_PATTERN:
+    for text in EVERY_INLINE_PATTERN + EVERY_BLOCK_KIND:
         assert render_markdown(text).html == stock_html(md, text), text
 
 
@@ -223,12 +236,13 @@ def test_generated_announcement_bodies_render_as_python_markdown_renders_them(tm
 
 
 MARKDOWN_PIECES = ["`", "\\", "[", "]", "(", ")", "!", "<", ">", "&", ";", "*", "_", "@", ":", "/", ".", "#", "  \n", "\n", "\n\n", " ",
-                   "- ", "1. ", "| ", "www", "https", "http://", "ftp", "amp", "#169", "a", "Zz", "5.1a-b", "é", "中"]
+                   "- ", "1. ", "| ", "www", "https", "http://", "ftp", "amp", "#169", "a", "Zz", "5.1a-b", "é", "中",
+                   "-", "=", "|", "]:", "```", "~~~", "    ", "\n---", "\n==", "\n> ", "\n# "]
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(MARKDOWN_PIECES), max_size=60).map("".join))
-def test_any_text_renders_as_python_markdown_renders_it_without_the_quick_path(text):
+def test_any_text_renders_as_python_markdown_renders_it_without_the_quick_paths(text):
     assert render_markdown(text).html == stock_html(STOCK, text)
 
 
