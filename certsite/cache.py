@@ -29,6 +29,7 @@ import pickle
 import re
 import secrets
 import shutil
+from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,12 @@ class Cache:
         whose keys are not those read by ``sharded_records``: a key names its entry's
         inputs, so the same keys are the same entries. One announcement edited in a
         register of 10,000 rewrites two files of about 3 MB, not one of 45 MB."""
+        for _ in self.storing_sharded(name, entries):
+            pass
+
+    def storing_sharded(self, name: str, entries: dict[bytes, Any]) -> Iterator[None]:
+        """``store_sharded`` a file at a step, for a process that has other work to
+        interleave (see ``build``)."""
         by_shard: dict[int, dict[bytes, Any]] = {shard: {} for shard in range(SHARDS)}
         for key, value in entries.items():
             by_shard[key[0] % SHARDS][key] = value
@@ -148,6 +155,7 @@ class Cache:
             if self._shard_keys.get(_shard_name(name, shard)) != set(shard_entries):
                 self.store_records(_shard_name(name, shard), shard_entries)
                 self._shard_keys[_shard_name(name, shard)] = set(shard_entries)
+                yield
 
     # --- pages: one file per rendered page -----------------------------------------
 
