@@ -159,28 +159,38 @@ class Cache:
 
     # --- pages: one file per rendered page -----------------------------------------
 
+    # A page is looked up and stored once per page of every build (17,000 at 10,000
+    # announcements), so its path is made as a string, without pathlib.
+
     def page_file(self, key: str) -> Path | None:
         """The stored page for ``key``, if there is one."""
         if self.root is None:
             return None
-        path = self.root / "pages" / key[:2] / key
-        return path if path.is_file() else None
+        path = f"{self.root}/pages/{key[:2]}/{key}"
+        return Path(path) if os.path.isfile(path) else None
 
     def store_page(self, key: str, written: Path) -> None:
-        """Keep the page just written at ``written`` under ``key`` (a hard link when possible)."""
+        """Keep the page just written at ``written`` under ``key``: a hard link, which
+        appears whole, or where the file system has none a copy under a temporary name
+        until it is whole."""
         if self.root is None or not key:
             return
-        folder = self.root / "pages" / key[:2]
-        temporary = folder / f"{_TEMPORARY}{secrets.token_hex(8)}"
+        folder = f"{self.root}/pages/{key[:2]}"
         try:
-            folder.mkdir(parents=True, exist_ok=True)
             try:
-                os.link(written, temporary)
-            except OSError:
-                shutil.copyfile(written, temporary)
-            os.replace(temporary, folder / key)
+                os.link(written, f"{folder}/{key}")
+            except FileNotFoundError:  # the folder's first page
+                os.makedirs(folder, exist_ok=True)
+                os.link(written, f"{folder}/{key}")
+        except FileExistsError:
+            pass  # stored meanwhile under the same key, so the same page
         except OSError:
-            _unlink_quietly(temporary)
+            temporary = Path(folder, f"{_TEMPORARY}{secrets.token_hex(8)}")
+            try:
+                shutil.copyfile(written, temporary)
+                os.replace(temporary, Path(folder, key))
+            except OSError:
+                _unlink_quietly(temporary)
 
     def keep_only_pages(self, keys: set[str]) -> None:
         """Remove every stored page not in ``keys``: the cache holds one site's pages."""

@@ -312,9 +312,26 @@ def _holds(path: Path, content: bytes) -> bool:
 def write_file(root: Path, relative: PurePosixPath, content: bytes) -> Path:
     """Write one output under ``root`` (a new file, never one changed in place); return its path."""
     target = _target(root, relative)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(content)
+    # With os rather than pathlib: a build writes 17,000 files at 10,000 announcements.
+    path = os.fspath(target)
+    folder = os.path.dirname(path)
+    try:
+        os.mkdir(folder)  # a page's own folder is new
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+    descriptor = os.open(path, _WRITE_NEW, 0o666)
+    try:
+        left = memoryview(content)
+        while left:
+            left = left[os.write(descriptor, left) :]
+    finally:
+        os.close(descriptor)
     return target
+
+
+_WRITE_NEW = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
 
 
 def replace_file(root: Path, relative: PurePosixPath, content: bytes) -> Path:

@@ -359,3 +359,22 @@ def test_templates_named_on_the_command_line_win_and_a_missing_folder_is_an_erro
     assert BeautifulSoup((site / "404.html").read_text("utf-8"), "html.parser").h1.get_text() == "Gone"
     missing = certsite("check", "--content", content.root, "--templates", tmp_path / "nope")
     assert missing.code == 1 and "the templates folder" in missing.err and "does not exist" in missing.err
+
+
+def test_two_outputs_at_one_address_or_a_file_where_another_needs_a_folder_are_refused():
+    import pytest
+
+    from certsite.errors import BuildError
+    from certsite.render import check_paths
+    from certsite.views import PageSpec
+
+    def pages(*addresses: str) -> list[PageSpec]:
+        return [PageSpec(address, "page.html", {}) for address in addresses]
+
+    check_paths(pages("/", "/entities/", "/entities/a/", "/entities/a/feed.xml", "/robots.txt"))
+    with pytest.raises(BuildError, match="two pages claim entities/a/index.html: /entities/a/ and /entities/a/index.html"):
+        check_paths(pages("/entities/a/", "/entities/a/index.html"))
+    with pytest.raises(BuildError, match="/robots.txt is a file, but /robots.txt/x/ needs it to be a folder"):
+        check_paths(pages("/robots.txt", "/robots.txt/x/"))
+    with pytest.raises(BuildError, match="/data/certifications.csv is a file, but /data/certifications.csv/a/b/ needs it to be a folder"):
+        check_paths(pages("/data/certifications.csv/a/b/"))

@@ -78,6 +78,30 @@ def test_two_processes_and_the_cache_write_the_bytes_of_one_process_without_it(g
 
 
 
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="needs a tmpfs at /dev/shm beside the tests' own folder")
+def test_a_cache_on_another_file_system_than_the_site_still_gives_its_pages(generated, tmp_path):
+    """No hard link reaches across file systems (a register owner's cache folder may be
+    on a mounted volume or a tmpfs), so the cache keeps copies: every page still comes
+    back, and whole."""
+    import tempfile
+
+    content = tmp_path / "content"
+    shutil.copytree(generated, content)
+    reference = cold_build(content, tmp_path / "reference" / "site")
+    cache = Path(tempfile.mkdtemp(dir="/dev/shm")) / "cache"
+    try:
+        assert os.stat(cache.parent).st_dev != os.stat(tmp_path).st_dev
+        cached_build(content, tmp_path / "site", cache)
+        stored = [path for path in (cache / LAYOUT / "pages").rglob("*") if path.is_file()]
+        assert stored and all(path.stat().st_nlink == 1 for path in stored)  # copies, not links
+        shutil.rmtree(tmp_path / "site")
+        again = cached_build(content, tmp_path / "site", cache)
+        assert again.rendered == 0
+        assert differences(site_bytes(tmp_path / "site"), reference) == []
+    finally:
+        shutil.rmtree(cache.parent)
+
+
 def test_the_preview_updates_its_site_in_place_to_the_bytes_of_a_cold_build(generated, tmp_path):
     """`certsite serve` updates the site it serves in place, page by page: after an edit,
     a new and a removed announcement, and a changed template, the folder it serves holds
