@@ -46,13 +46,33 @@ def _escape_output(value: object) -> str:
 
 
 class _CodeGenerator(CodeGenerator):
-    """Jinja's code generator, with autoescaped output going through ``_escape_output``
-    (by way of the environment, which every compiled template can see) instead of
-    ``markupsafe.escape``: a tenth of the rendering time at 10,000 announcements.
+    """Jinja's code generator, with two changes to the code it makes of a template:
 
-    Jinja calls this hook for every ``{{ }}`` it cannot work out at compile time. Should
-    an upgrade rename it, output goes through ``markupsafe.escape`` again, escaped the
-    same way."""
+    - Autoescaped output goes through ``_escape_output`` (by way of the environment,
+      which every compiled template can see) instead of ``markupsafe.escape``: a tenth
+      of the rendering time at 10,000 announcements. Jinja calls this hook for every
+      ``{{ }}`` it cannot work out at compile time. Should an upgrade rename it, output
+      goes through ``markupsafe.escape`` again, escaped the same way.
+    - A run of text and ``{{ }}`` between two tags (``{% %}``) is given to the page as one
+      piece, where Jinja gives each part on its own: each part passes up through every
+      template the page extends (three for an announcement page), which cost more than
+      joining them, about 6 % of the rendering time. The page is the same text. Jinja
+      makes macros' and blocks' bodies this way already, in a list (``frame.buffer``);
+      this does the same for the rest.
+    """
+
+    def visit_Output(self, node: jinja2.nodes.Output, frame: Frame) -> None:
+        worked_out_at_runtime = any(not isinstance(child, jinja2.nodes.TemplateData) for child in node.nodes)
+        if frame.buffer is not None or frame.require_output_check or len(node.nodes) < 2 or not worked_out_at_runtime:
+            super().visit_Output(node, frame)
+            return
+        self.writeline("_pieces = []")
+        frame.buffer = "_pieces"
+        try:
+            super().visit_Output(node, frame)
+        finally:
+            frame.buffer = None
+        self.writeline("yield concat(_pieces)")  # concat: "".join, set up by Jinja in every function that yields
 
     def _output_child_pre(self, node: jinja2.nodes.Expr, frame: Frame, finalize: Any) -> None:
         if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:

@@ -826,6 +826,40 @@ def test_a_value_written_into_a_page_is_escaped_exactly_as_jinja_escapes_it(tmp_
     assert certsite_env.from_string(source).render(value=value) == jinja2.Environment(autoescape=True).from_string(source).render(value=value)
 
 
+# Templates of every structure Jinja has: certsite's code generator gives a run of text
+# and values to the page as one piece, where Jinja's gives each on its own.
+_STRUCTURED_TEMPLATES = {
+    "base.html": "<html>{% block head %}<title>{{ title }} · {{ site }}</title>{% endblock %}\n<body>{% block main %}{% endblock %}\n"
+    "{% include 'footer.html' %}</body></html>\n",
+    "page.html": "{% extends 'base.html' %}{% from 'macros.html' import cell %}{% import 'macros.html' as m %}\n"
+    "text outside any block, {{ title }}, is never written\n"
+    "{% block head %}{{ super() }}<meta content=\"{{ title }}\">{% endblock %}\n"
+    "{% block main %}<h1>{{ title }}</h1>\n"
+    "{% for item in items %}{{ cell(item) }} {{ loop.index }} of {{ items | length }}{% if loop.last %}.{% endif %}\n{% else %}none{% endfor %}\n"
+    "{% call m.cell(title) %}inner {{ title }} and {{ items | first | default('-') }}{% endcall %}\n"
+    "{% filter upper %}{{ title }} in capitals{% endfilter %} {% set joined %}{{ items | join(', ') }}!{% endset %}{{ joined }}\n"
+    "{% with count = items | length %}<p>{{ count }} items, {{ title }}</p>{% endwith %}{{ '<b>' if items else '' }}{{ '&' }} {{ 1 + 2 }}"
+    "{% raw %}{{ raw }}{% endraw %}{% endblock %}\n",
+    "macros.html": "{% macro cell(value) %}<td>{{ value }}</td>{% if caller is defined %}<td>{{ caller() }}</td>{% endif %}{% endmacro %}",
+    "footer.html": "<footer>{{ site }}: {% for item in items %}{{ item }}{{ ', ' if not loop.last }}{% endfor %}</footer>",
+}
+
+
+@budget(100)
+@given(title=st.text(alphabet="<>&'\"a ", max_size=8), items=st.lists(st.text(alphabet="<a&", max_size=3), max_size=3))
+def test_every_kind_of_template_renders_the_text_jinjas_own_code_generator_gives(tmp_path_factory: pytest.TempPathFactory, title: str, items: list[str]) -> None:
+    folder = tmp_path_factory.getbasetemp() / "structured-templates"
+    if not folder.is_dir():
+        folder.mkdir()
+        for name, source in _STRUCTURED_TEMPLATES.items():
+            (folder / name).write_text(source, "utf-8")
+    certsite_env = render.make_environment((folder,), Addresses("https://example.org/"), "en")
+    jinja_env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder), autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
+    )
+    context = {"title": title, "items": items, "site": "Register <R&D>"}
+    assert certsite_env.get_template("page.html").render(context) == jinja_env.get_template("page.html").render(context)
+
 # ---------------------------------------------------------------------------
 # The cheap bound on nesting that spares most files the parser's exact count
 
