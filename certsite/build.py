@@ -18,7 +18,7 @@ from certsite.catalog import Catalog, build_catalog
 from certsite.data import DataRows, data_rows, published_standings
 from certsite.errors import BuildError, ContentError, Diagnostic
 from certsite.fingerprint import digest_bytes
-from certsite.load import Progress, load_leaving_the_cache
+from certsite.load import Progress, load
 from certsite.model import Corpus
 from certsite.pages import WrittenPage, write_pages
 from certsite.parallel import collector_paused
@@ -77,13 +77,11 @@ class BuildReport:
     page_keys: dict[str, str] = field(default_factory=dict)  # every page's key by address (see ``update``)
 
 
-def _catalog(options: BuildOptions, cache: Cache, progress: Progress | None) -> tuple[Catalog, Corpus, Iterator[None]]:
-    """The catalog and the corpus, and the steps that store what the cache lacks (see
-    ``load_leaving_the_cache``)."""
-    corpus, storing = load_leaving_the_cache(options.content_dir, cache, options.jobs, progress)
+def _catalog(options: BuildOptions, cache: Cache, progress: Progress | None) -> tuple[Catalog, Corpus]:
+    corpus = load(options.content_dir, cache, options.jobs, progress)
     if options.strict and corpus.warnings:
         raise ContentError(corpus.warnings)
-    return build_catalog(corpus, options.build_date, options.include_drafts), corpus, storing
+    return build_catalog(corpus, options.build_date, options.include_drafts), corpus
 
 
 @collector_paused()  # see parallel
@@ -92,9 +90,7 @@ def check(options: BuildOptions, progress: Progress | None = None) -> CheckResul
 
     Warnings come back with the result, or fail the run as a ``ContentError`` when strict.
     """
-    catalog, corpus, storing = _catalog(options, Cache(options.cache_dir), progress)
-    for _ in storing:
-        pass
+    catalog, corpus = _catalog(options, Cache(options.cache_dir), progress)
     return CheckResult(catalog, render_site(catalog, template_dirs(options)), corpus.warnings)
 
 
@@ -107,26 +103,18 @@ class _Plan:
     specs: list[PageSpec]
     renderer: PageRenderer
     static: tuple[Path, ...]  # certsite's static folder first, the register's over it
-    storing: Iterator[None]  # the steps that store the announcements the cache lacks (see ``_meanwhile``)
 
 
 def _plan(options: BuildOptions, cache: Cache, progress: Progress | None) -> _Plan:
     templates = template_dirs(options)
-    catalog, corpus, storing = _catalog(options, cache, progress)
+    catalog, corpus = _catalog(options, cache, progress)
     specs = page_specs(catalog)
     check_paths(specs)
     renderer = PageRenderer(templates, catalog)  # before the workers fork: they share its compiled templates
     if cache.enabled:
         renderer.remember_catalog(catalog, corpus.announcement_digests, options.include_drafts)
         renderer.templates_key()  # once, before the workers fork
-    return _Plan(catalog, corpus, specs, renderer, tuple(folder / "static" for folder in reversed(templates)), storing)
-
-
-def _meanwhile(plan: _Plan, downloads: _Downloads) -> Iterator[None]:
-    """The build's own work while its workers render the pages: the downloads, then
-    storing the announcements for the next build (0.5 s at 10,000 announcements)."""
-    yield from downloads.steps
-    yield from plan.storing
+    return _Plan(catalog, corpus, specs, renderer, tuple(folder / "static" for folder in reversed(templates)))
 
 
 def _pages_progress(plan: _Plan, progress: Progress | None) -> Callable[[int], None] | None:
@@ -164,7 +152,7 @@ def build(
     def fill(staging: Path, in_place: bool) -> set[PurePosixPath]:
         downloads = _Downloads(plan, cache)
         written[:] = write_pages(
-            plan.specs, plan.renderer, staging, cache, options.jobs, _pages_progress(plan, progress), in_place=in_place, meanwhile=_meanwhile(plan, downloads)
+            plan.specs, plan.renderer, staging, cache, options.jobs, _pages_progress(plan, progress), in_place=in_place, meanwhile=downloads.steps
         )
         outputs = {output_path(page.url) for page in written}
         fixed = downloads.outputs()
@@ -200,7 +188,7 @@ def update(options: BuildOptions, site_dir: Path, shown: dict[str, str], cache: 
     started = time.perf_counter()
     plan = _plan(options, cache, progress)
     downloads = _Downloads(plan, cache)
-    written = write_pages(plan.specs, plan.renderer, site_dir, cache, options.jobs, _pages_progress(plan, progress), shown, meanwhile=_meanwhile(plan, downloads))
+    written = write_pages(plan.specs, plan.renderer, site_dir, cache, options.jobs, _pages_progress(plan, progress), shown, meanwhile=downloads.steps)
     write_tree(downloads.outputs(), site_dir, in_place=True)
     refresh_static(plan.static, site_dir)
     for url in sorted(set(shown) - {page.url for page in written}):
@@ -219,9 +207,10 @@ class _Downloads:
     and profile, the standards, the build date, the draft flag, certsite's code), and of
     the site settings (the addresses, the language of country names).
 
-    The rows the cache lacks, and then the outputs, are made by the build's own process
+    The rows the cache lacks are made, and all rows stored, by the build's own process
     while its workers render the pages (``steps``, a few rows a step), rather than after
-    them: that process would otherwise only wait. They are the same either way.
+    them with every core: that process would otherwise only wait. They are the same
+    rows either way.
     """
 
     def __init__(self, plan: _Plan, cache: Cache) -> None:
@@ -235,32 +224,32 @@ class _Downloads:
             keys = [b""] * len(standings)
             known = {}
         missing = [standing for standing, key in zip(standings, keys) if key not in known]
-        self._outputs: list[dict[PurePosixPath, bytes]] = []  # once made (see ``_steps``)
-        self.steps = _steps(plan.catalog, cache, keys, known, data_rows(plan.catalog, missing), self._outputs)
+        self._catalog = plan.catalog
+        self._rows: list[DataRows] = []  # every row, once made (see ``_steps``)
+        self.steps = _steps(cache, keys, known, data_rows(plan.catalog, missing), self._rows)
 
     def outputs(self) -> dict[PurePosixPath, bytes]:
-        """The outputs, once made (those ``steps`` has not made yet, now)."""
+        """The outputs, once every row is made (those ``steps`` has not made yet, now).
+
+        Made from the rows only now, once the workers are gone: the downloads are about
+        90 MB of text and bytes at 10,000 announcements, which would otherwise add to the
+        workers' memory at its peak."""
         for _ in self.steps:
             pass
-        return self._outputs[0]
+        return fixed_outputs(self._catalog, self._rows)
 
 
-def _steps(
-    catalog: Catalog, cache: Cache, keys: list[bytes], known: dict[bytes, DataRows], missing: Iterator[DataRows], outputs: list[dict[PurePosixPath, bytes]]
-) -> Iterator[None]:
-    """Make the rows the cache lacks (``missing``, in order), a few at each step, then
-    store every row in the cache and put the outputs into ``outputs``. (Given the list,
-    not the ``_Downloads``: a generator holding the object that holds it would be a cycle,
-    which a build that fails half-way would leave to the paused collector: see
-    ``parallel``.)"""
-    rows: list[DataRows] = []
+def _steps(cache: Cache, keys: list[bytes], known: dict[bytes, DataRows], missing: Iterator[DataRows], rows: list[DataRows]) -> Iterator[None]:
+    """Put each row into ``rows``, from the cache or made (``missing``, in order), a few
+    at each step, then store them all in the cache. (Given the list, not the
+    ``_Downloads``: a generator holding the object that holds it would be a cycle, which
+    a build that fails half-way would leave to the paused collector: see ``parallel``.)"""
     for key in keys:
         rows.append(known[key] if key in known else next(missing))
         if len(rows) % _ROWS_PER_STEP == 0:
             yield
     if cache.enabled:
         yield from cache.storing_sharded(_DATA_ROWS, {key: (row.json, row.csv, row.findings_csv) for key, row in zip(keys, rows)})
-    outputs.append(fixed_outputs(catalog, rows))
 
 
 # A step of making the data rows: about 5 ms, while a chunk of pages takes a worker 40 ms.

@@ -171,26 +171,33 @@ class Cache:
 
     def store_page(self, key: str, written: Path) -> None:
         """Keep the page just written at ``written`` under ``key``: a hard link, which
-        appears whole, or where the file system has none a copy under a temporary name
-        until it is whole."""
+        appears whole; where the file system has none, or something other than a file is
+        under the key, a link or a copy made under a temporary name and put in its place."""
         if self.root is None or not key:
             return
         folder = f"{self.root}/pages/{key[:2]}"
+        target = f"{folder}/{key}"
         try:
             try:
-                os.link(written, f"{folder}/{key}")
+                os.link(written, target)
             except FileNotFoundError:  # the folder's first page
                 os.makedirs(folder, exist_ok=True)
-                os.link(written, f"{folder}/{key}")
+                os.link(written, target)
+            return
         except FileExistsError:
-            pass  # stored meanwhile under the same key, so the same page
+            if os.path.isfile(target):
+                return  # stored meanwhile under the same key, so the same page
         except OSError:
-            temporary = Path(folder, f"{_TEMPORARY}{secrets.token_hex(8)}")
+            pass
+        temporary = Path(folder, f"{_TEMPORARY}{secrets.token_hex(8)}")
+        try:
             try:
-                shutil.copyfile(written, temporary)
-                os.replace(temporary, Path(folder, key))
+                os.link(written, temporary)
             except OSError:
-                _unlink_quietly(temporary)
+                shutil.copyfile(written, temporary)
+            os.replace(temporary, target)
+        except OSError:
+            _unlink_quietly(temporary)
 
     def keep_only_pages(self, keys: set[str]) -> None:
         """Remove every stored page not in ``keys``: the cache holds one site's pages."""

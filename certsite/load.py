@@ -314,18 +314,6 @@ def load(content_dir: Path, cache: Cache | None = None, jobs: int = 1, progress:
     Announcements are parsed on ``jobs`` processes, and taken from ``cache`` when their
     file, the standards and certsite are what they were; the corpus is the same either way.
     """
-    corpus, storing = load_leaving_the_cache(content_dir, cache, jobs, progress)
-    for _ in storing:
-        pass
-    return corpus
-
-
-def load_leaving_the_cache(
-    content_dir: Path, cache: Cache | None = None, jobs: int = 1, progress: Progress | None = None
-) -> tuple[Corpus, Iterator[None]]:
-    """``load``, with the cache written only as the caller takes the steps that come
-    back (a file at a step: see ``Cache.storing_sharded``), so that a build can write it
-    while its workers render (see ``build``). Content with errors stores nothing."""
     diagnostics: list[Diagnostic] = []
     if not content_dir.is_dir():
         raise ContentError([Diagnostic(content_dir, None, "the content folder does not exist", "run certsite in the project folder, or name the folder with --content DIR")])
@@ -382,8 +370,9 @@ def load_leaving_the_cache(
     diagnostics = [_one_line(d) for d in diagnostics]
     if site is None or any(not d.warning for d in diagnostics):
         raise ContentError(diagnostics)
-    storing = cache.storing_sharded("announcements", cache_entries) if cache_entries and cache.enabled else iter(())
-    corpus = Corpus(
+    if cache_entries:
+        cache.store_sharded("announcements", cache_entries)  # only for content that builds: a failed run writes nothing
+    return Corpus(
         site=site,
         standards=tuple(sorted((s for s in standards.values() if s is not None), key=lambda s: s.id)),
         entities=tuple(entities),
@@ -392,7 +381,6 @@ def load_leaving_the_cache(
         warnings=tuple(sorted(diagnostics, key=Diagnostic.sort_key)),
         announcement_digests=announcement_digests,
     )
-    return corpus, storing
 
 
 def _standards(content_dir: Path, diagnostics: list[Diagnostic]) -> dict[str, Standard | None]:

@@ -372,15 +372,16 @@ def _first_line_underlined(block: str) -> bool:
 # what any match must contain. Python-Markdown asks every processor in turn about every
 # block, most of them with a regular expression searched through the whole block: a
 # quarter of the time of converting a body (about 1.7 s of CPU at 10,000 announcements)
-# went to asking about paragraphs of prose whether they are headings, rules, quotes,
-# link definitions or tables. The processors the block start alone decides on (lists,
-# code, empty blocks) are quick already.
+# went to asking about paragraphs of prose whether they are headings, rules, link
+# definitions or tables. The processors the block start alone decides on (lists, code,
+# empty blocks) are quick already. Quotes are always asked: their test stops nesting
+# when the stack nears Python's limit, and one more frame around it would stop it one
+# level sooner.
 _BLOCK_COULD_MATCH: dict[str, Callable[[str], bool]] = {
     "hashheader": lambda block: "#" in block,
     "setextheader": _first_line_underlined,
     # Three of one of "-", "_" or "*" on a line, with spaces between.
     "hr": lambda block: block.count("-") >= 3 or block.count("*") >= 3 or block.count("_") >= 3,
-    "quote": lambda block: ">" in block,
     "reference": lambda block: "]:" in block,  # "[label]: address"; its test says yes to any block
     "table": lambda block: "|" in block,  # a header row of two cells, or of one with a border
 }

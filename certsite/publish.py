@@ -314,7 +314,7 @@ def write_file(root: Path, relative: PurePosixPath, content: bytes) -> Path:
     target = _target(root, relative)
     # With os rather than pathlib: a build writes 17,000 files at 10,000 announcements.
     path = os.fspath(target)
-    folder = os.path.dirname(path)
+    folder = os.path.dirname(path) or "."
     try:
         os.mkdir(folder)  # a page's own folder is new
     except FileExistsError:

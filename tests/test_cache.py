@@ -102,6 +102,22 @@ def test_a_cache_on_another_file_system_than_the_site_still_gives_its_pages(gene
         shutil.rmtree(cache.parent)
 
 
+def test_a_page_stored_where_something_other_than_a_page_lies_under_its_key_takes_its_place(tmp_path):
+    cache = Cache(tmp_path / "cache")
+    written = tmp_path / "index.html"
+    written.write_bytes(b"<p>the page</p>")
+    key = "ab" + "0" * 30
+    folder = tmp_path / "cache" / LAYOUT / "pages" / key[:2]
+    folder.mkdir(parents=True)
+    (folder / key).symlink_to(tmp_path / "nowhere")  # left by something else: a dangling link
+    assert cache.page_file(key) is None
+    cache.store_page(key, written)
+    stored = cache.page_file(key)
+    assert stored is not None and not stored.is_symlink() and stored.read_bytes() == b"<p>the page</p>"
+    cache.store_page(key, written)  # stored again under the same key: left as it is
+    assert cache.page_file(key) == stored and stored.read_bytes() == b"<p>the page</p>"
+
+
 def test_the_preview_updates_its_site_in_place_to_the_bytes_of_a_cold_build(generated, tmp_path):
     """`certsite serve` updates the site it serves in place, page by page: after an edit,
     a new and a removed announcement, and a changed template, the folder it serves holds
