@@ -392,8 +392,8 @@ class _OnlyWhereItCouldMatch(Extension):
     it looks for: the inline patterns (``_QuickInline``), the block processors named in
     ``_BLOCK_COULD_MATCH`` and the fenced code preprocessor. The output is Python-Markdown's
     own, since a processor passed over could not have matched (tests/test_markdown.py
-    compares the two on generated bodies and on any text); one a later version or
-    extension adds is always asked."""
+    compares the two on every kind of block, on generated bodies and on any text); one a
+    later version or extension adds is always asked."""
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.treeprocessors.register(_QuickInline(md), "inline", 20)  # in place of Python-Markdown's own

@@ -57,8 +57,9 @@ class _CodeGenerator(CodeGenerator):
       piece, where Jinja gives each part on its own: each part passes up through every
       template the page extends (three for an announcement page), which cost more than
       joining them, about 6 % of the rendering time. The page is the same text. Jinja
-      makes macros' and blocks' bodies this way already, in a list (``frame.buffer``);
-      this does the same for the rest.
+      gathers a macro's body, and a ``{% set %}``, ``{% call %}`` or ``{% filter %}``
+      block's, this way already, in a list (``frame.buffer``); this does the same in
+      the functions that yield the page.
     """
 
     def visit_Output(self, node: jinja2.nodes.Output, frame: Frame) -> None:
