@@ -411,6 +411,34 @@ class _Handler(SimpleHTTPRequestHandler):
             return
 
 
+class _Waiting:
+    """The changes saved and not yet built.
+
+    Each burst of saves calls for a build from a thread of its own (see ``_Debounced``),
+    which waits while a build runs. Those that waited for the same build are built as
+    one: the first to get its turn takes every change saved so far, and the others find
+    none left. Three saves during a long first build then cost one more build, not three
+    in a row."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._changed: set[Path] = set()
+        self._wanted = False
+
+    def add(self, changed: set[Path]) -> None:
+        with self._lock:
+            self._changed |= changed
+            self._wanted = True  # an empty set too: the first build has no changed file
+
+    def take(self) -> set[Path] | None:
+        """Every change waiting, or None when a build took them already."""
+        with self._lock:
+            if not self._wanted:
+                return None
+            changed, self._changed, self._wanted = self._changed, set(), False
+            return changed
+
+
 class _Debounced(FileSystemEventHandler):
     """Runs ``action`` once, shortly after the last of a burst of file events, with every
     path the burst named."""
@@ -455,6 +483,7 @@ def serve(options: BuildOptions, port: int, with_search: bool = True, log: Calla
         options = dataclasses.replace(options, cache_dir=workdir / "cache")  # a rebuild renders only what changed
     state = ServerState(site_dir=workdir / "site", cache=Cache(options.cache_dir, records_in_memory=True))
     build_lock = threading.Lock()
+    waiting = _Waiting()
     indexer: _Indexer | None = None
 
     snapshot: Snapshot | None = None  # what the served site was built from, while it builds
@@ -462,9 +491,14 @@ def serve(options: BuildOptions, port: int, with_search: bool = True, log: Calla
 
     def on_change(changed: set[Path]) -> None:
         nonlocal indexer, snapshot, shown
-        with build_lock:  # one build at a time; a burst during a build triggers one more
+        waiting.add(changed)
+        with build_lock:  # one build at a time
             if state.stopping:
                 return
+            taken = waiting.take()
+            if taken is None:
+                return  # built already: a build that another burst called for took it
+            changed = taken
             if snapshot is not None and not state.errors:
                 show_edits(snapshot, changed, state, log)
             if not state.generation:

@@ -370,6 +370,36 @@ def test_a_file_saved_during_the_first_build_is_built_right_after_it(serve_proce
     served.stop()
 
 
+def test_saves_during_the_first_build_are_built_together_once_it_ends(serve_process, tmp_path):
+    """An editor who saves three times while the first build of a large register runs
+    waits for one more build, which shows the last save, not for three in a row."""
+    content = tmp_path / "generated"
+    write_generated_register(content, 600)
+    file = published_with_findings(content, "2026-11-24")
+    saved_while_building: list[bool] = []
+
+    def save_three_times(output: list[str]) -> None:
+        text = file.read_text("utf-8")
+        old_title = next(line for line in text.splitlines() if line.startswith("title:"))
+        for number in (1, 2, 3):
+            time.sleep(0.3)  # longer than the debounce: each save is a burst of its own
+            file.write_text(text.replace(old_title, f"title: Save number {number}", 1), encoding="utf-8")
+        time.sleep(0.3)  # the last burst has called for its build
+        saved_while_building.append("Serving on" not in "".join(output))
+
+    # With search, the first build takes seconds: Pagefind indexes the site after the pages.
+    served = serve_process(content, as_of="2026-11-24", search=True, while_building=save_three_times)
+    address = f"{served.address}/certifications/{file.stem}/"
+    deadline = time.monotonic() + 30
+    while b"Save number 3" not in urllib.request.urlopen(address, timeout=10).read():
+        assert time.monotonic() < deadline, "the last save never showed:\n" + "".join(served.output)
+        time.sleep(0.2)
+    time.sleep(1)  # a build queued behind the one that showed it would have started by now
+    output = served.stop()
+    assert saved_while_building == [True], "the first build ended before the saves; the test proves nothing:\n" + output
+    assert output.count("Built ") == 2, "expected the first build and one more:\n" + output
+
+
 def test_a_template_failing_half_way_shows_the_error_and_its_fix_restores_the_whole_site(content, serve_process, tmp_path):
     """A register's own template fails in Python (1 // 0) on announcement pages only, so
     the preview's update has already written other pages when it stops: every page
