@@ -50,6 +50,18 @@ def long_date(value: date, language: str = "en") -> str:
 _DERIVED = Markup(' <span class="derived">(derived)</span>')
 
 
+# A handful of statuses and severities, each badge shown tens of thousands of times.
+@lru_cache(maxsize=64)
+def _status_badge(status: str) -> Markup:
+    return Markup(f'<span class="status status-{escape(status)}">{escape(str(status).capitalize())}</span>')
+
+
+@lru_cache(maxsize=64)
+def _severity_badge(severity: str) -> Markup:
+    shown = escape(severity)
+    return Markup(f'<span class="severity severity-{shown}">{shown}</span>')
+
+
 class Fragments:
     """The pieces for one site: its addresses, its language and its standards."""
 
@@ -57,8 +69,10 @@ class Fragments:
         self._addresses = addresses
         self._language = language
         self._standards = standards
-        # A register shows a few thousand distinct dates, each on many pages.
+        # A register shows a few thousand distinct dates, each on many pages, and a few
+        # standards, each on most of them.
         self._days: dict[date, Markup] = {}
+        self._standard_names: dict[str, Markup] = {}
 
     def globals(self) -> dict[str, Callable[..., Any]]:
         """Every piece by the name templates call it."""
@@ -80,16 +94,19 @@ class Fragments:
     @staticmethod
     def status_badge(status: str) -> Markup:
         """The status in words: colour is never the only signal."""
-        return Markup(f'<span class="status status-{escape(status)}">{escape(str(status).capitalize())}</span>')
+        return _status_badge(status) if isinstance(status, str) else _status_badge.__wrapped__(status)  # a register's template may pass anything
 
     @staticmethod
     def severity_badge(nonconformance: Nonconformance) -> Markup:
-        severity = escape(nonconformance.severity)
-        return Markup(f'<span class="severity severity-{severity}">{severity}</span>')
+        severity = nonconformance.severity
+        return _severity_badge(severity) if isinstance(severity, str) else _severity_badge.__wrapped__(severity)
 
     def standard_name(self, standard_id: str) -> Markup:
-        standard = self._standards[standard_id]
-        return Markup(f"{escape(standard.name)} {escape(standard.version)}")
+        known = self._standard_names.get(standard_id)
+        if known is None:
+            standard = self._standards[standard_id]
+            known = self._standard_names[standard_id] = Markup(f"{escape(standard.name)} {escape(standard.version)}")
+        return known
 
     @staticmethod
     def clause_list(ref: CriterionRef) -> Markup:
