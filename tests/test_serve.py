@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import signal
 import statistics
@@ -375,28 +376,32 @@ def test_saves_during_the_first_build_are_built_together_once_it_ends(serve_proc
     waits for one more build, which shows the last save, not for three in a row."""
     content = tmp_path / "generated"
     write_generated_register(content, 600)
-    file = published_with_findings(content, "2026-11-24")
+    file = published_with_findings(content, "2026-11-24")  # among the first files the build reads
     saved_while_building: list[bool] = []
 
     def save_three_times(output: list[str]) -> None:
         text = file.read_text("utf-8")
         old_title = next(line for line in text.splitlines() if line.startswith("title:"))
+        time.sleep(0.2)  # the build has read the file by now (at 0.5 s below), and goes on for seconds
         for number in (1, 2, 3):
             time.sleep(0.3)  # longer than the debounce: each save is a burst of its own
-            file.write_text(text.replace(old_title, f"title: Save number {number}", 1), encoding="utf-8")
-        time.sleep(0.3)  # the last burst has called for its build
+            saved = tmp_path / "saving.md"  # then moved into place whole, as editors save, never read half-written
+            saved.write_text(text.replace(old_title, f"title: Save number {number}", 1), encoding="utf-8")
+            os.replace(saved, file)
+        time.sleep(0.4)  # the last burst has called for its build
         saved_while_building.append("Serving on" not in "".join(output))
 
     # With search, the first build takes seconds: Pagefind indexes the site after the pages.
     served = serve_process(content, as_of="2026-11-24", search=True, while_building=save_three_times)
-    address = f"{served.address}/certifications/{file.stem}/"
     deadline = time.monotonic() + 30
-    while b"Save number 3" not in urllib.request.urlopen(address, timeout=10).read():
-        assert time.monotonic() < deadline, "the last save never showed:\n" + "".join(served.output)
-        time.sleep(0.2)
-    time.sleep(1)  # a build queued behind the one that showed it would have started by now
+    while "".join(served.output).count("Built ") < 2:
+        assert time.monotonic() < deadline, "no build followed the saves:\n" + "".join(served.output)
+        time.sleep(0.1)
+    time.sleep(2)  # a build queued behind it would have run by now: an update takes a fraction of a second
+    page = urllib.request.urlopen(f"{served.address}/certifications/{file.stem}/", timeout=10).read()
     output = served.stop()
     assert saved_while_building == [True], "the first build ended before the saves; the test proves nothing:\n" + output
+    assert b"Save number 3" in page, "the build after the saves does not show the last one:\n" + output
     assert output.count("Built ") == 2, "expected the first build and one more:\n" + output
 
 
