@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from certsite.cache import Cache
 from certsite.errors import ContentError, Diagnostic
@@ -187,15 +188,29 @@ def _files(folder: Path, suffix: str, diagnostics: list[Diagnostic]) -> list[Pat
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
+class CrossCheckLines(NamedTuple):
+    """The lines in one announcement file that ``cross_check`` may point at: each field's,
+    or where the file leaves the field out, its nearest parent's (``RawDocument.line``).
+
+    Only these, as plain numbers: every announcement's lines go from the worker that
+    parsed it to the build's own process, and into the cache, and a dictionary of every
+    key's path cost a quarter of a second at 10,000 announcements to read back."""
+
+    entity: int | None
+    country: int | None
+    certifications: tuple[tuple[int | None, int | None], ...]  # each one's (certificate, standard)
+    aliases: tuple[int | None, ...]
+
+
 @record
 class AnnouncementResult:
     """What one announcement file gives: the announcement (if valid), its diagnostics,
-    the lines of its keys (for checks across files) and its entity slug (None if the
-    file could not be parsed)."""
+    the lines that checks across files point at (with the announcement) and its entity
+    slug (None if the file could not be parsed)."""
 
     announcement: Announcement | None
     diagnostics: tuple[Diagnostic, ...]
-    lines: dict | None
+    lines: CrossCheckLines | None
     entity_slug: str | None
 
 
@@ -244,7 +259,14 @@ def _check_announcement(path: Path, text: str, standards: dict[str, Standard | N
     diagnostics: list[Diagnostic] = []
     entity_slug = str(parsed.data.get("entity_slug") or slugify(str(parsed.data.get("entity") or "")))
     announcement = validate_announcement(parsed, standards, diagnostics)
-    lines = {key: line for key, line in parsed.lines.items() if _CROSS_CHECKED.issuperset(key[:1]) and len(key) <= 3}
+    lines = None
+    if announcement is not None:
+        lines = CrossCheckLines(
+            parsed.line(("entity",)),
+            parsed.line(("location", "country")),
+            tuple((parsed.line(("certifications", index, "certificate")), parsed.line(("certifications", index, "standard"))) for index in range(len(announcement.certifications))),
+            tuple(parsed.line(("aliases", index)) for index in range(len(announcement.aliases))),
+        )
     return AnnouncementResult(announcement, tuple(diagnostics), lines, entity_slug)
 
 
@@ -258,11 +280,6 @@ def read_announcement(path: Path, standards: dict[str, Standard | None]) -> Anno
         return None
     result = _check_announcement(path, text, standards)
     return None if any(not d.warning for d in result.diagnostics) else result.announcement
-
-
-# The fields ``cross_check`` points at (with their parents, which ``RawDocument.line``
-# falls back on); the lines of the others are not kept.
-_CROSS_CHECKED = frozenset({"entity", "location", "certifications", "aliases"})
 
 
 def _announcements(
@@ -346,7 +363,7 @@ def load(content_dir: Path, cache: Cache | None = None, jobs: int = 1, progress:
         for doc in _documents(_files(content_dir / "pages", ".md", diagnostics), True, diagnostics)
         if (page := validate_page(doc, RESERVED_SLUGS, diagnostics)) is not None
     ]
-    checked: list[tuple[RawDocument, Announcement]] = []
+    checked: list[tuple[CrossCheckLines, Announcement]] = []
     # Entity slugs of every announcement that parsed, valid or not; None when some file
     # could not even be parsed, since its slug is then unknown.
     entity_slugs: set[str] | None = set()
@@ -360,7 +377,7 @@ def load(content_dir: Path, cache: Cache | None = None, jobs: int = 1, progress:
         elif entity_slugs is not None:
             entity_slugs.add(result.entity_slug)
         if result.announcement is not None and result.lines is not None:
-            checked.append((RawDocument(result.announcement.source, {}, result.lines), result.announcement))
+            checked.append((result.lines, result.announcement))
             announcement_digests[result.announcement.source] = digest
     for folder in ("certifications", "standards"):
         if not os.path.lexists(content_dir / folder):
@@ -422,7 +439,7 @@ def load_standards(content_dir: Path) -> dict[str, Standard]:
 
 
 def cross_check(
-    checked: list[tuple[RawDocument, Announcement]], entities: list[EntityProfile], pages: list[Page], entity_slugs: set[str] | None
+    checked: list[tuple[CrossCheckLines, Announcement]], entities: list[EntityProfile], pages: list[Page], entity_slugs: set[str] | None
 ) -> list[Diagnostic]:
     """Rules that span files: certificate numbers, entity slugs, and addresses claimed twice.
     Some of what it returns are warnings.
@@ -434,34 +451,35 @@ def cross_check(
     diagnostics: list[Diagnostic] = []
 
     certificates: dict[tuple[str, str], Path] = {}
-    for doc, announcement in checked:
+    for lines, announcement in checked:
         for index, certification in enumerate(announcement.certifications):
             if certification.certificate is None:
                 continue
             key = (certification.standard_id, certification.certificate)
             if key in certificates:
                 diagnostics.append(
-                    Diagnostic(doc.path, doc.line(("certifications", index, "certificate")), f"certificate {certification.certificate} of {certification.standard_id} is also given in {certificates[key]}", "a certificate number is unique per standard; check both files")
+                    Diagnostic(announcement.source, lines.certifications[index][0], f"certificate {certification.certificate} of {certification.standard_id} is also given in {certificates[key]}", "a certificate number is unique per standard; check both files")
                 )
             else:
-                certificates[key] = doc.path
+                certificates[key] = announcement.source
 
     # Announcements sharing an entity slug are one entity page, whatever names they use
     # (a company renames itself, or is spelled two ways): the other names become "also
     # known as". Names that differ beyond what the slug derivation ignores, or one slug
     # used from two countries, may also be a copied entity_slug, so editors are told.
     profiles = {entity.slug: entity for entity in entities}
-    names_by_slug: dict[str, dict[str, RawDocument]] = defaultdict(dict)
-    countries_by_slug: dict[str, dict[str, RawDocument]] = defaultdict(dict)
-    for doc, announcement in checked:
-        names_by_slug[announcement.entity_slug].setdefault(announcement.entity, doc)
-        countries_by_slug[announcement.entity_slug].setdefault(announcement.location.country, doc)
+    # The file and line where each name, and each country, was first given.
+    names_by_slug: dict[str, dict[str, tuple[Path, int | None]]] = defaultdict(dict)
+    countries_by_slug: dict[str, dict[str, tuple[Path, int | None]]] = defaultdict(dict)
+    for lines, announcement in checked:
+        names_by_slug[announcement.entity_slug].setdefault(announcement.entity, (announcement.source, lines.entity))
+        countries_by_slug[announcement.entity_slug].setdefault(announcement.location.country, (announcement.source, lines.country))
     for slug, names in names_by_slug.items():
         if len(names) < 2:
             continue
         profile = profiles.get(slug)
         declared = {profile.name, *profile.aliases} if profile else set()
-        for name, doc in names.items():
+        for name, (path, line) in names.items():
             if name not in declared and slugify(name) != slug:
                 others = ", ".join(f"'{other}'" for other in names if other != name)
                 hint = (
@@ -469,31 +487,33 @@ def cross_check(
                     if profile else f"if that is right, create entities/{slug}.yaml with the name to show and the others under aliases: to silence this"
                 )
                 diagnostics.append(
-                    Diagnostic(doc.path, doc.line(("entity",)), f"entity '{name}' shares the entity page '{slug}' with {others}; they are shown as one company", f"{hint}; otherwise give it its own entity_slug", warning=True)
+                    Diagnostic(path, line, f"entity '{name}' shares the entity page '{slug}' with {others}; they are shown as one company", f"{hint}; otherwise give it its own entity_slug", warning=True)
                 )
     for slug, countries in countries_by_slug.items():
         if len(countries) < 2:
             continue
         listed = ", ".join(sorted(countries))
-        for country, doc in countries.items():
+        for country, (path, line) in countries.items():
             diagnostics.append(
-                Diagnostic(doc.path, doc.line(("location", "country")), f"the entity page '{slug}' is used by announcements in {listed}; its page shows one company in several countries", "if these are different companies, give each its own entity_slug", warning=True)
+                Diagnostic(path, line, f"the entity page '{slug}' is used by announcements in {listed}; its page shows one company in several countries", "if these are different companies, give each its own entity_slug", warning=True)
             )
 
     # Two announcements of one day about the same certificate leave no later one to
     # supersede the other: both stay current, and a reader sees two statuses at once.
-    same_day: dict[tuple[str, str, date, frozenset[str]], list[tuple[RawDocument, int]]] = defaultdict(list)
-    for doc, announcement in checked:
+    same_day: dict[tuple[str, str, date, frozenset[str]], list[tuple[Path, int | None]]] = defaultdict(list)
+    for lines, announcement in checked:
         for index, certification in enumerate(announcement.certifications):
-            same_day[(announcement.entity_slug, certification.standard_id, announcement.date, frozenset(announcement.facilities))].append((doc, index))
+            same_day[(announcement.entity_slug, certification.standard_id, announcement.date, frozenset(announcement.facilities))].append(
+                (announcement.source, lines.certifications[index][1])
+            )
     for (slug, standard_id, day, _), items in same_day.items():
-        files = {doc.path for doc, _ in items}
+        files = {path for path, _ in items}
         if len(files) < 2:
             continue
-        for doc, index in items:
-            others = ", ".join(sorted(path.name for path in files if path != doc.path))
+        for path, line in items:
+            others = ", ".join(sorted(other.name for other in files if other != path))
             diagnostics.append(
-                Diagnostic(doc.path, doc.line(("certifications", index, "standard")), f"{others} also announces a certification of '{slug}' against {standard_id} on {day}; both are shown as current", "if one replaces the other, give the later one a later date (or delete the earlier file)", warning=True)
+                Diagnostic(path, line, f"{others} also announces a certification of '{slug}' against {standard_id} on {day}; both are shown as current", "if one replaces the other, give the later one a later date (or delete the earlier file)", warning=True)
             )
 
     for entity in entities if entity_slugs is not None else ():
@@ -504,21 +524,21 @@ def cross_check(
 
     claimed: dict[str, Path] = {f"/{page.slug}/": page.source for page in pages}
     claimed.update({f"/certifications/{a.slug}/": a.source for _, a in checked})
-    for doc, announcement in checked:
+    for lines, announcement in checked:
         for index, alias in enumerate(announcement.aliases):
             section = alias.strip("/").split("/")[0]
             if any(part.endswith((".html", ".xml", ".txt", ".json")) for part in alias.split("/")):
                 diagnostics.append(
-                    Diagnostic(doc.path, doc.line(("aliases", index)), f"the alias {alias} names a file, not a page address", "write the page's folder address, e.g. /news/old-name/")
+                    Diagnostic(announcement.source, lines.aliases[index], f"the alias {alias} names a file, not a page address", "write the page's folder address, e.g. /news/old-name/")
                 )
             elif alias == "/" or (section in RESERVED_SLUGS and not _ANNOUNCEMENT_ADDRESS.match(alias)):
                 diagnostics.append(
-                    Diagnostic(doc.path, doc.line(("aliases", index)), f"the alias {alias} lies in an address range the generator owns (/{section}/)", "aliases are earlier addresses of this announcement, e.g. /certifications/2024-01-10-old-name/ or /news/old-name/")
+                    Diagnostic(announcement.source, lines.aliases[index], f"the alias {alias} lies in an address range the generator owns (/{section}/)", "aliases are earlier addresses of this announcement, e.g. /certifications/2024-01-10-old-name/ or /news/old-name/")
                 )
             elif alias in claimed:
                 diagnostics.append(
-                    Diagnostic(doc.path, doc.line(("aliases", index)), f"the alias {alias} is already the address of {claimed[alias]}", "an address can lead to one page only; remove the alias")
+                    Diagnostic(announcement.source, lines.aliases[index], f"the alias {alias} is already the address of {claimed[alias]}", "an address can lead to one page only; remove the alias")
                 )
             else:
-                claimed[alias] = doc.path
+                claimed[alias] = announcement.source
     return diagnostics
