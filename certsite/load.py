@@ -193,8 +193,9 @@ class CrossCheckLines(NamedTuple):
     or where the file leaves the field out, its nearest parent's (``RawDocument.line``).
 
     Only these, as plain numbers: every announcement's lines go from the worker that
-    parsed it to the build's own process, and into the cache, and a dictionary of every
-    key's path cost a quarter of a second at 10,000 announcements to read back."""
+    parsed it to the build's own process, and into the cache, where a dictionary by key
+    path (a tuple each) was slow to read back: an unchanged rebuild at 10,000
+    announcements takes about 0.1 s less."""
 
     entity: int | None
     country: int | None
