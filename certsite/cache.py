@@ -30,7 +30,7 @@ import pickle
 import re
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -129,11 +129,15 @@ class Cache:
 
     # --- sharded records: one set of entries kept in several files -----------------
 
-    def sharded_records(self, name: str) -> dict[bytes, Any]:
-        """The entries stored under ``name`` by ``store_sharded``."""
+    def sharded_records(self, name: str, usable: Callable[[Any], bool] | None = None) -> dict[bytes, Any]:
+        """The entries stored under ``name`` by ``store_sharded``: only those ``usable``
+        accepts, when given. A file holding any other is written again by the next
+        ``store_sharded``, as if those keys were missing."""
         merged: dict[bytes, Any] = {}
         for shard in range(SHARDS):
             entries = self.records(_shard_name(name, shard))
+            if usable is not None:
+                entries = {key: value for key, value in entries.items() if usable(value)}
             self._shard_keys[_shard_name(name, shard)] = set(entries)
             merged.update(entries)
         return merged

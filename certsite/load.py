@@ -299,7 +299,7 @@ def _announcements(
     afterwards goes into ``pending_cache_entries`` (left empty when it holds that
     already)."""
     paths = _files(content_dir / "certifications", ".md", diagnostics)
-    known = cache.sharded_records("announcements")
+    known = cache.sharded_records("announcements", _is_announcement_result)
     context = digest_bytes(code_digest(), Digests().of(tuple(sorted(standards.items()))))
     global _work
     report = (lambda done: progress("reading announcements", done, len(paths))) if progress else None
@@ -324,6 +324,29 @@ def _announcements(
     if any(result is not None for _, _, result in outcomes) or len(known) != len(keys):
         pending_cache_entries.update(zip(keys, results))
     yield from zip(results, keys)
+
+
+def _is_announcement_result(result: object) -> bool:
+    """Whether a cached entry is an ``AnnouncementResult`` as ``_check_announcement`` makes
+    it, down to the lines it gives ``cross_check``. Anything else is not used (the file is
+    read again): a cache folder holds files like any other, and one planted or damaged
+    must not stop the build. (Only the outer shape: the cache's unpickler makes nothing
+    but certsite's records, and the cache is never committed; see ``cache``.)"""
+    if type(result) is not AnnouncementResult or type(result.diagnostics) is not tuple:
+        return False
+    announcement, lines = result.announcement, result.lines
+    if announcement is None:
+        return lines is None
+    return (
+        type(announcement) is Announcement
+        and type(lines) is CrossCheckLines
+        and type(lines.certifications) is tuple
+        and type(lines.aliases) is tuple
+        and type(announcement.certifications) is tuple
+        and type(announcement.aliases) is tuple
+        and len(lines.certifications) == len(announcement.certifications)
+        and len(lines.aliases) == len(announcement.aliases)
+    )
 
 
 def load(content_dir: Path, cache: Cache | None = None, jobs: int = 1, progress: Progress | None = None) -> Corpus:

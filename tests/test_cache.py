@@ -7,7 +7,9 @@ of this machinery, byte for byte.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import pickle
 import re
 import shutil
 import signal
@@ -345,6 +347,34 @@ def test_an_earlier_cache_layout_is_deleted_but_not_a_newer_one_nor_a_folder_tha
     assert not (cache / "v1").exists()
     assert (cache / "v0" / "notes" / "mine.txt").read_text() == "not certsite's"
     assert (cache / "v99" / "pages").is_dir()
+
+
+def test_a_damaged_announcement_entry_in_the_cache_is_read_again_not_trusted(generated, tmp_path):
+    """A cache entry under the right key but of the wrong shape (planted, or left by a
+    bug) is passed over: the file is parsed again and the site is the same as a cold
+    build's, where such an entry used to stop the build with a traceback."""
+    content = tmp_path / "content"
+    shutil.copytree(generated, content)
+    cache = tmp_path / "cache"
+    cached_build(content, tmp_path / "site", cache)
+    damaged = 0
+    for shard in sorted((cache / LAYOUT).glob("announcements-*.pickle")):
+        entries = pickle.loads(shard.read_bytes())
+        for number, (key, result) in enumerate(sorted(entries.items())):
+            if result.announcement is None or not result.announcement.certifications:
+                continue
+            # Lines for no certification at all, or not a result.
+            entries[key] = dataclasses.replace(result, lines=result.lines._replace(certifications=())) if number % 2 else "not a result"
+            damaged += 1
+        shard.write_bytes(pickle.dumps(entries))
+    assert damaged > 100
+
+    cached_build(content, tmp_path / "site", cache)
+    assert differences(site_bytes(tmp_path / "site"), cold_build(content, tmp_path / "reference" / "site")) == []
+    # That build stored the results anew.
+    for result in Cache(cache).sharded_records("announcements").values():
+        assert result != "not a result"
+        assert result.announcement is None or len(result.lines.certifications) == len(result.announcement.certifications)
 
 
 def planted_call(module: str, name: str, argument: str) -> bytes:
