@@ -219,7 +219,7 @@ class _Downloads:
             digests = plan.renderer.digests
             site = digests.of(plan.catalog.site)
             keys = [digest_bytes(site, digests.of(standing)) for standing in standings]
-            known = {key: DataRows(*row) for key, row in cache.sharded_records(_DATA_ROWS).items() if _is_data_row(row)}
+            known = {key: DataRows(*row) for key, row in cache.sharded_records(_DATA_ROWS, _is_data_row).items()}
         else:
             keys = [b""] * len(standings)
             known = {}
