@@ -355,6 +355,16 @@ def load(content_dir: Path, cache: Cache | None = None, jobs: int = 1, progress:
     Announcements are parsed on ``jobs`` processes, and taken from ``cache`` when their
     file, the standards and certsite are what they were; the corpus is the same either way.
     """
+    corpus, storing = load_storing_later(content_dir, cache, jobs, progress)
+    for _ in storing:
+        pass
+    return corpus
+
+
+def load_storing_later(content_dir: Path, cache: Cache | None = None, jobs: int = 1, progress: Progress | None = None) -> tuple[Corpus, Iterator[None]]:
+    """``load``, leaving the announcements it parsed to be stored in ``cache`` by the steps
+    it returns, one file at a step: for a caller whose process has time to spare later
+    (``build``, while its workers render). Nothing is stored until they run."""
     diagnostics: list[Diagnostic] = []
     if not content_dir.is_dir():
         raise ContentError([Diagnostic(content_dir, None, "the content folder does not exist", "run certsite in the project folder, or name the folder with --content DIR")])
@@ -411,9 +421,9 @@ def load(content_dir: Path, cache: Cache | None = None, jobs: int = 1, progress:
     diagnostics = [_one_line(d) for d in diagnostics]
     if site is None or any(not d.warning for d in diagnostics):
         raise ContentError(diagnostics)
-    if cache_entries:
-        cache.store_sharded("announcements", cache_entries)  # only for content that builds: a failed run writes nothing
-    return Corpus(
+    # Only for content that builds: a run that finds errors stores nothing.
+    storing = cache.storing_sharded("announcements", cache_entries) if cache_entries else iter(())
+    corpus = Corpus(
         site=site,
         standards=tuple(sorted((s for s in standards.values() if s is not None), key=lambda s: s.id)),
         entities=tuple(entities),
@@ -422,6 +432,7 @@ def load(content_dir: Path, cache: Cache | None = None, jobs: int = 1, progress:
         warnings=tuple(sorted(diagnostics, key=Diagnostic.sort_key)),
         announcement_digests=announcement_digests,
     )
+    return corpus, storing
 
 
 def _standards(content_dir: Path, diagnostics: list[Diagnostic]) -> dict[str, Standard | None]:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from certsite.build import BuildOptions, BuildReport, build, update
+from certsite.errors import BuildError
 from certsite.cache import LAYOUT, Cache
 from conftest import PROJECT
 from generated import write_generated_register
@@ -375,6 +376,26 @@ def test_a_damaged_announcement_entry_in_the_cache_is_read_again_not_trusted(gen
     for result in Cache(cache).sharded_records("announcements").values():
         assert result != "not a result"
         assert result.announcement is None or len(result.lines.certifications) == len(result.announcement.certifications)
+
+
+def test_a_build_whose_templates_fail_still_keeps_the_announcements_it_parsed(generated, tmp_path):
+    """A register owner's template mistake fails the build, as it must; the announcements
+    it parsed are kept all the same, so the build after the fix does not parse them again."""
+    content = tmp_path / "content"
+    shutil.copytree(generated, content)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "announcement.html").write_text('{% extends "base.html" %}{% block main %}{{ 1 / 0 }}{% endblock %}', encoding="utf-8")
+    cache = tmp_path / "cache"
+    with pytest.raises(BuildError, match="ZeroDivisionError"):
+        cached_build(content, tmp_path / "site", cache)
+    assert not (tmp_path / "site").exists()
+    parsed = Cache(cache).sharded_records("announcements")
+    assert len(parsed) == ANNOUNCEMENTS
+
+    (templates / "announcement.html").unlink()
+    cached_build(content, tmp_path / "site", cache)
+    assert differences(site_bytes(tmp_path / "site"), cold_build(content, tmp_path / "reference" / "site")) == []
 
 
 def planted_call(module: str, name: str, argument: str) -> bytes:
