@@ -320,7 +320,10 @@ def test_a_saved_announcement_shows_on_every_page_that_lists_it_and_search_catch
         page.close()
         page = browser.new_page()
         page.goto(f"{served.address}{criterion_href}")
-        wait_for_text(page, "main", "Zanzibarite Smelting renamed its certified site", timeout=30000)
+        try:
+            wait_for_text(page, "main", "Zanzibarite Smelting renamed its certified site", timeout=30000)
+        except PlaywrightTimeoutError:
+            pytest.fail("the criterion page never showed the new title:\n" + "".join(served.output))
         # The update writes pages in place, so one can show before the update reports itself.
         deadline = time.monotonic() + 30
         while len(rebuilt := re.findall(r"Built (\d+) pages \((\d+) rendered", log := "".join(served.output))) < 2 and time.monotonic() < deadline:
