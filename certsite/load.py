@@ -171,18 +171,31 @@ def _files(folder: Path, suffix: str, diagnostics: list[Diagnostic]) -> list[Pat
     if not folder.is_dir() or entry_problem(folder) is not None:  # reported with the content folder's entries
         return []
     paths = []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
-            continue
-        if problem := entry_problem(path):
+    # The folder's listing says which entries are plain files, without a system call for
+    # each of 10,000 announcements (0.15 s before the workers can start); anything else is
+    # looked at as ``entry_problem`` does.
+    with os.scandir(folder) as listing:
+        entries = sorted((entry.name, _is_plain_file(entry)) for entry in listing if not entry.name.startswith("."))
+    for name, plain_file in entries:
+        path = folder / name
+        if plain_file and path.suffix == suffix:
+            paths.append(path)
+        elif not plain_file and (problem := entry_problem(path)):
             diagnostics.append(Diagnostic(path, None, f"{path.name} {problem}", "replace it with the file itself, or remove it"))
-        elif path.is_file() and path.suffix == suffix:
+        elif not plain_file and path.is_file() and path.suffix == suffix:  # the listing could not tell
             paths.append(path)
         else:
             diagnostics.append(
                 Diagnostic(path, None, f"unexpected {'folder' if path.is_dir() else 'file'} in {folder.name}/", f"{folder.name}/ holds only *{suffix} files")
             )
     return paths
+
+
+def _is_plain_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return False  # then entry_problem says why
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
