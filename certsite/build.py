@@ -79,13 +79,10 @@ class BuildReport:
     page_keys: dict[str, str] = field(default_factory=dict)  # every page's key by address (see ``update``)
 
 
-def _catalog(options: BuildOptions, cache: Cache, progress: Progress | None) -> tuple[Catalog, Corpus, Iterator[None]]:
-    """The catalog and corpus, and the steps that store what was parsed in ``cache`` (see
-    ``load_storing_later``)."""
-    corpus, storing = load_storing_later(options.content_dir, cache, options.jobs, progress)
+def _catalog(options: BuildOptions, corpus: Corpus) -> Catalog:
     if options.strict and corpus.warnings:
         raise ContentError(corpus.warnings)
-    return build_catalog(corpus, options.build_date, options.include_drafts), corpus, storing
+    return build_catalog(corpus, options.build_date, options.include_drafts)
 
 
 @collector_paused()  # see parallel
@@ -94,8 +91,9 @@ def check(options: BuildOptions, progress: Progress | None = None) -> CheckResul
 
     Warnings come back with the result, or fail the run as a ``ContentError`` when strict.
     """
-    catalog, corpus, storing = _catalog(options, Cache(options.cache_dir), progress)
+    corpus, storing = load_storing_later(options.content_dir, Cache(options.cache_dir), options.jobs, progress)
     _run(storing)
+    catalog = _catalog(options, corpus)
     return CheckResult(catalog, render_site(catalog, template_dirs(options)), corpus.warnings)
 
 
@@ -115,9 +113,24 @@ class _Plan:
     storing_announcements: Iterator[None]
 
 
-def _plan(options: BuildOptions, cache: Cache, progress: Progress | None) -> _Plan:
+@contextlib.contextmanager
+def _planned(options: BuildOptions, cache: Cache, progress: Progress | None) -> Iterator[_Plan]:
+    """The build's plan, for the work done in the ``with`` block. Should anything fail once
+    the announcements are parsed (a warning under ``strict``, a template's mistake), they
+    are stored in the cache all the same, so that the build after the fix does not parse
+    them all again; the cache's writes never raise for want of room or rights (see
+    ``cache``)."""
+    corpus, storing = load_storing_later(options.content_dir, cache, options.jobs, progress)
+    try:
+        yield _plan(options, cache, corpus, storing)
+    except Exception:
+        _run(storing)
+        raise
+
+
+def _plan(options: BuildOptions, cache: Cache, corpus: Corpus, storing: Iterator[None]) -> _Plan:
     templates = template_dirs(options)
-    catalog, corpus, storing = _catalog(options, cache, progress)
+    catalog = _catalog(options, corpus)
     specs = page_specs(catalog)
     check_paths(specs)
     renderer = PageRenderer(templates, catalog)  # before the workers fork: they share its compiled templates
@@ -154,34 +167,33 @@ def build(
         sources.append(options.cache_dir)
     check_output_dir(output_dir, sources, workdir)  # before the work, not only after it
     cache = cache or Cache(options.cache_dir)
-    plan = _plan(options, cache, progress)
-    written: list[WrittenPage] = []
-    index: list[SearchIndex] = []
-    search_indexed: list[int] = []
+    with _planned(options, cache, progress) as plan:
+        written: list[WrittenPage] = []
+        index: list[SearchIndex] = []
+        search_indexed: list[int] = []
 
-    def fill(staging: Path, in_place: bool) -> set[PurePosixPath]:
-        downloads = _Downloads(plan, cache)
-        meanwhile = itertools.chain(plan.storing_announcements, downloads.steps)
-        written[:] = write_pages(plan.specs, plan.renderer, staging, cache, options.jobs, _pages_progress(plan, progress), in_place=in_place, meanwhile=meanwhile)
-        outputs = {output_path(page.url) for page in written}
-        fixed = downloads.outputs()
-        write_tree(fixed, staging, in_place)
-        outputs.update(fixed)
-        previous_index = output_dir / INDEX_DIR
-        if with_search:
-            files, indexed = _search_index(staging, plan.specs, written, cache, options, progress)
-            write_tree(files, staging, in_place)
-            outputs.update(files)
-            index[:] = [measure(files)]
-            search_indexed[:] = [indexed]
-        elif keep_search_index and previous_index.is_dir() and not previous_index.is_symlink():
-            outputs.update(place_tree(staging, PurePosixPath(INDEX_DIR), previous_index, in_place))
-        return outputs
+        def fill(staging: Path, in_place: bool) -> set[PurePosixPath]:
+            downloads = _Downloads(plan, cache)
+            meanwhile = itertools.chain(plan.storing_announcements, downloads.steps)
+            written[:] = write_pages(plan.specs, plan.renderer, staging, cache, options.jobs, _pages_progress(plan, progress), in_place=in_place, meanwhile=meanwhile)
+            outputs = {output_path(page.url) for page in written}
+            fixed = downloads.outputs()
+            write_tree(fixed, staging, in_place)
+            outputs.update(fixed)
+            previous_index = output_dir / INDEX_DIR
+            if with_search:
+                files, indexed = _search_index(staging, plan.specs, written, cache, options, progress)
+                write_tree(files, staging, in_place)
+                outputs.update(files)
+                index[:] = [measure(files)]
+                search_indexed[:] = [indexed]
+            elif keep_search_index and previous_index.is_dir() and not previous_index.is_symlink():
+                outputs.update(place_tree(staging, PurePosixPath(INDEX_DIR), previous_index, in_place))
+            return outputs
 
-    # With a cache, the site replaced is kept for the next build to bring up to date (see ``publish``).
-    with _storing_even_if_pages_fail(plan):
+        # With a cache, the site replaced is kept for the next build to bring up to date (see ``publish``).
         publish(fill, plan.static, output_dir, sources, workdir, recycle=cache.enabled)
-    return _report(plan, written, cache, started, index[0] if index else None, search_indexed[0] if search_indexed else None)
+        return _report(plan, written, cache, started, index[0] if index else None, search_indexed[0] if search_indexed else None)
 
 
 @collector_paused()  # see parallel
@@ -196,28 +208,15 @@ def update(options: BuildOptions, site_dir: Path, shown: dict[str, str], cache: 
     fails half-way leaves some pages new and some old, so the preview shows the errors
     instead of the site, and then builds in full."""
     started = time.perf_counter()
-    plan = _plan(options, cache, progress)
-    downloads = _Downloads(plan, cache)
-    meanwhile = itertools.chain(plan.storing_announcements, downloads.steps)
-    with _storing_even_if_pages_fail(plan):
+    with _planned(options, cache, progress) as plan:
+        downloads = _Downloads(plan, cache)
+        meanwhile = itertools.chain(plan.storing_announcements, downloads.steps)
         written = write_pages(plan.specs, plan.renderer, site_dir, cache, options.jobs, _pages_progress(plan, progress), shown, meanwhile=meanwhile)
-    write_tree(downloads.outputs(), site_dir, in_place=True)
-    refresh_static(plan.static, site_dir)
-    for url in sorted(set(shown) - {page.url for page in written}):
-        remove_file(site_dir, output_path(url))
-    return _report(plan, written, cache, started, None, None)
-
-
-@contextlib.contextmanager
-def _storing_even_if_pages_fail(plan: _Plan) -> Iterator[None]:
-    """Store the announcements parsed even when the pages fail (a template's mistake, say),
-    so that the next build does not parse them all again; the cache's writes never
-    raise for want of room or rights (see ``cache``)."""
-    try:
-        yield
-    except Exception:
-        _run(plan.storing_announcements)
-        raise
+        write_tree(downloads.outputs(), site_dir, in_place=True)
+        refresh_static(plan.static, site_dir)
+        for url in sorted(set(shown) - {page.url for page in written}):
+            remove_file(site_dir, output_path(url))
+        return _report(plan, written, cache, started, None, None)
 
 
 def _run(steps: Iterator[object]) -> None:

@@ -174,8 +174,12 @@ def _files(folder: Path, suffix: str, diagnostics: list[Diagnostic]) -> list[Pat
     # The folder's listing says which entries are plain files, without a system call for
     # each of 10,000 announcements (0.15 s before the workers can start); anything else is
     # looked at as ``entry_problem`` does.
-    with os.scandir(folder) as listing:
-        entries = sorted((entry.name, _is_plain_file(entry)) for entry in listing if not entry.name.startswith("."))
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted((entry.name, _is_plain_file(entry)) for entry in listing if not entry.name.startswith("."))
+    except OSError as error:
+        diagnostics.append(Diagnostic(folder, None, f"the folder cannot be read ({error.strerror or error})", "give the build's user the right to read it"))
+        return []
     for name, plain_file in entries:
         path = folder / name
         if plain_file and path.suffix == suffix:
@@ -186,7 +190,7 @@ def _files(folder: Path, suffix: str, diagnostics: list[Diagnostic]) -> list[Pat
             paths.append(path)
         else:
             diagnostics.append(
-                Diagnostic(path, None, f"unexpected {'folder' if path.is_dir() else 'file'} in {folder.name}/", f"{folder.name}/ holds only *{suffix} files")
+                Diagnostic(path, None, f"unexpected {'file' if plain_file or not path.is_dir() else 'folder'} in {folder.name}/", f"{folder.name}/ holds only *{suffix} files")
             )
     return paths
 
@@ -381,7 +385,11 @@ def load_storing_later(content_dir: Path, cache: Cache | None = None, jobs: int 
     diagnostics: list[Diagnostic] = []
     if not content_dir.is_dir():
         raise ContentError([Diagnostic(content_dir, None, "the content folder does not exist", "run certsite in the project folder, or name the folder with --content DIR")])
-    for entry in sorted(content_dir.iterdir()):
+    try:
+        entries = sorted(content_dir.iterdir())
+    except OSError as error:
+        raise ContentError([Diagnostic(content_dir, None, f"the content folder cannot be read ({error.strerror or error})", "give the build's user the right to read it")]) from None
+    for entry in entries:
         if entry.name.startswith("."):
             continue
         if problem := entry_problem(entry):

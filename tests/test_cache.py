@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from certsite.build import BuildOptions, BuildReport, build, update
-from certsite.errors import BuildError
+from certsite.errors import BuildError, ContentError
 from certsite.cache import LAYOUT, Cache
 from conftest import PROJECT
 from generated import write_generated_register
@@ -378,22 +378,36 @@ def test_a_damaged_announcement_entry_in_the_cache_is_read_again_not_trusted(gen
         assert result.announcement is None or len(result.lines.certifications) == len(result.announcement.certifications)
 
 
-def test_a_build_whose_templates_fail_still_keeps_the_announcements_it_parsed(generated, tmp_path):
-    """A register owner's template mistake fails the build, as it must; the announcements
-    it parsed are kept all the same, so the build after the fix does not parse them again."""
+def a_template_mistake(content: Path, templates: Path) -> tuple[dict[str, bool], type[Exception], str]:
+    (templates / "announcement.html").write_text('{% extends "base.html" %}{% block main %}{{ 1 / 0 }}{% endblock %}', encoding="utf-8")
+    return {}, BuildError, "ZeroDivisionError"
+
+
+def a_warning_under_strict(content: Path, templates: Path) -> tuple[dict[str, bool], type[Exception], str]:
+    first = sorted((content / "certifications").glob("*.md"))[0]
+    text = first.read_text("utf-8")
+    # Another name on a company's page: a warning, which --strict makes an error.
+    first.write_text(re.sub(r"(?m)^entity: .*$", "entity: Another Name Entirely", text, count=1), encoding="utf-8")
+    return {"strict": True}, ContentError, "1 warning"
+
+
+@pytest.mark.parametrize("mistake", [a_template_mistake, a_warning_under_strict])
+def test_a_build_that_fails_after_parsing_still_keeps_the_announcements_it_parsed(generated, tmp_path, mistake):
+    """A register owner's template mistake, or a warning under --strict, fails the build,
+    as it must; the announcements it parsed are kept all the same, so the build after
+    the fix does not parse them again."""
     content = tmp_path / "content"
     shutil.copytree(generated, content)
     templates = tmp_path / "templates"
     templates.mkdir()
-    (templates / "announcement.html").write_text('{% extends "base.html" %}{% block main %}{{ 1 / 0 }}{% endblock %}', encoding="utf-8")
+    options, error, saying = mistake(content, templates)
     cache = tmp_path / "cache"
-    with pytest.raises(BuildError, match="ZeroDivisionError"):
-        cached_build(content, tmp_path / "site", cache)
+    with pytest.raises(error, match=saying):
+        cached_build(content, tmp_path / "site", cache, **options)
     assert not (tmp_path / "site").exists()
-    parsed = Cache(cache).sharded_records("announcements")
-    assert len(parsed) == ANNOUNCEMENTS
+    assert len(Cache(cache).sharded_records("announcements")) == ANNOUNCEMENTS
 
-    (templates / "announcement.html").unlink()
+    shutil.rmtree(templates)
     cached_build(content, tmp_path / "site", cache)
     assert differences(site_bytes(tmp_path / "site"), cold_build(content, tmp_path / "reference" / "site")) == []
 

@@ -9,8 +9,10 @@ subprocess with a time limit, so that the test suite survives them if they regre
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -72,6 +74,44 @@ def test_a_fifo_in_the_content_folder_is_reported_without_waiting_for_it(content
     os.mkfifo(content.root / "certifications/2024-02-01-pipe.md")
     run = run_certsite("check", "--content", content.root)
     assert_located_error(run, f"{content.root}/certifications/2024-02-01-pipe.md:", "not a regular file")
+
+
+NOBODY = 65534
+
+
+def run_certsite_bound_by_permissions(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``run_certsite`` as a user whom file permissions bind: this one, or nobody when the
+    tests run as root, who may read anything."""
+    if os.geteuid() != 0:
+        return run_certsite(*args)
+    as_nobody = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", sys.executable]
+    if shutil.which("setpriv") is None or subprocess.run([*as_nobody, "-c", "import certsite"], capture_output=True, check=False).returncode != 0:
+        pytest.skip("running as root, and nobody cannot run certsite here")
+    return subprocess.run([*as_nobody, "-m", "certsite", *map(str, args)], capture_output=True, text=True, timeout=TIME_LIMIT, check=False)
+
+
+@pytest.mark.parametrize(
+    ("mode", "where", "message"),
+    [
+        (0o300, "certifications:", "the folder cannot be read (Permission denied)"),  # cannot be listed
+        (0o644, "certifications/2024-01-10-acme-metals.md:", "cannot be read (Permission denied)"),  # listed, not entered
+    ],
+)
+def test_a_folder_the_build_may_not_read_is_an_error_naming_it(content, mode, where, message):
+    content.announce("2024-01-10-acme-metals.md")
+    content.write("certifications/notes.txt", "not an announcement")
+    # Where nobody may reach it, and put back so that pytest can delete it.
+    shared = Path(tempfile.mkdtemp(prefix="certsite-permissions-"))
+    try:
+        shutil.copytree(content.root, shared / "content")
+        for path in [shared, *(shared / "content").rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        (shared / "content" / "certifications").chmod(mode)
+        run = run_certsite_bound_by_permissions("check", "--content", shared / "content")
+    finally:
+        (shared / "content" / "certifications").chmod(0o755)
+        shutil.rmtree(shared)
+    assert_located_error(run, f"{shared}/content/{where}", message)
 
 
 @pytest.mark.parametrize("target", ["/dev/zero", "/proc/self/environ"])
