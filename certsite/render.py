@@ -9,6 +9,7 @@ rather than a silent overwrite.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path, PurePosixPath
@@ -261,6 +262,7 @@ class PageRenderer:
         shared = shared_context(catalog)
         addresses = urls.Addresses(catalog.site.base_url)
         self.env = make_environment(template_dirs, addresses, catalog.site.language)
+        self._template_folders = tuple(f"{folder}{os.sep}" for folder in template_dirs)  # see _where
         # Globals rather than each page's context: a macro file imported without context
         # then sees them too, and Jinja makes its module once per process instead of once
         # per page.
@@ -309,12 +311,26 @@ class PageRenderer:
         context = page.context if page.derive is None else {**page.context, **page.derive()}  # certsite's own work, not the template's
         try:
             text = self.env.get_template(page.template).render(context)
-        except jinja2.TemplateError as error:
-            where = f"{error.filename}:{error.lineno}: " if isinstance(error, jinja2.TemplateSyntaxError) else ""
-            raise BuildError(f"{where}template {page.template} failed for {page.url}: {error}") from error
+        except jinja2.TemplateSyntaxError as error:
+            raise BuildError(f"{error.filename}:{error.lineno}: template {page.template} failed for {page.url}: {error}") from error
+        except jinja2.TemplateError as error:  # 'page' is undefined, say
+            raise BuildError(f"{self._where(error)}template {page.template} failed for {page.url}: {error}") from error
         except Exception as error:  # a register's template can fail in Python too: 1 / 0, a filter given the wrong type
-            raise BuildError(f"template {page.template} failed for {page.url}: {type(error).__name__}: {error}") from error
+            raise BuildError(f"{self._where(error)}template {page.template} failed for {page.url}: {type(error).__name__}: {error}") from error
         return text.encode("utf-8")
+
+    def _where(self, error: Exception) -> str:
+        """The template line that ``error`` was raised on, as "path:line: ", or "": the
+        innermost template among the traceback's frames, which Jinja rewrites to name
+        template files and their lines."""
+        where = ""
+        trace = error.__traceback__
+        while trace is not None:
+            filename = trace.tb_frame.f_code.co_filename
+            if filename.startswith(self._template_folders):
+                where = f"{filename}:{trace.tb_lineno}: "
+            trace = trace.tb_next
+        return where
 
     def key(self, page: PageSpec) -> str:
         """A digest of everything the page's bytes depend on: certsite's code and libraries,

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 
 from conftest import ASI_REGISTER, PROJECT, announcement
@@ -350,6 +351,26 @@ def test_macros_html_exports_every_piece_templates_are_given():
     assert [name for name in names if f"{{% set {name} = {name} %}}" not in source] == []
 
 
+@pytest.mark.parametrize(
+    ("line", "what"),
+    [
+        ("<p>{{ 1 / 0 }}</p>", "ZeroDivisionError: division by zero"),
+        ("<p>{{ no_such_value.title }}</p>", "'no_such_value' is undefined"),
+        ("<p>{{ build_date | day(1, 2) }}</p>", "TypeError"),  # a piece given what it does not take
+    ],
+)
+def test_a_register_template_failing_as_it_renders_names_its_file_and_line(content, certsite, tmp_path, line, what):
+    """The register owner is told which of their template's lines failed, as for any other error."""
+    own = content.root.parent / "templates"
+    own.mkdir()
+    template = own / "404.html"
+    template.write_text('{% extends "base.html" %}\n{% block title %}Lost{% endblock %}\n{% block main %}<h1>Nothing here</h1>\n' + line + "\n{% endblock %}\n", encoding="utf-8")
+    site = tmp_path / "site"
+    run = certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search")
+    assert run.code == 1 and not site.exists()
+    assert f"{template.resolve()}:4: template 404.html failed for /404.html: " in run.err and what in run.err, run.err
+
+
 def test_templates_named_on_the_command_line_win_and_a_missing_folder_is_an_error(content, certsite, tmp_path):
     custom = tmp_path / "theme"
     custom.mkdir()
@@ -362,8 +383,6 @@ def test_templates_named_on_the_command_line_win_and_a_missing_folder_is_an_erro
 
 
 def test_two_outputs_at_one_address_or_a_file_where_another_needs_a_folder_are_refused():
-    import pytest
-
     from certsite.errors import BuildError
     from certsite.render import check_paths
     from certsite.views import PageSpec
