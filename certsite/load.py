@@ -180,6 +180,10 @@ def _files(folder: Path, suffix: str, diagnostics: list[Diagnostic]) -> list[Pat
     except OSError as error:
         diagnostics.append(Diagnostic(folder, None, f"the folder cannot be read ({error.strerror or error})", "give the build's user the right to read it"))
         return []
+    if entries and not _can_enter(folder, entries[0][0]):
+        # Listed, but no file in it can be opened: said once, not once for each.
+        diagnostics.append(Diagnostic(folder, None, "the folder's files cannot be opened (permission denied)", "give the build's user the right to enter the folder (chmod +x)"))
+        return []
     for name, plain_file in entries:
         path = folder / name
         if plain_file and path.suffix == suffix:
@@ -193,6 +197,16 @@ def _files(folder: Path, suffix: str, diagnostics: list[Diagnostic]) -> list[Pat
                 Diagnostic(path, None, f"unexpected {'file' if plain_file or not path.is_dir() else 'folder'} in {folder.name}/", f"{folder.name}/ holds only *{suffix} files")
             )
     return paths
+
+
+def _can_enter(folder: Path, name: str) -> bool:
+    try:
+        os.lstat(folder / name)
+    except PermissionError:
+        return False
+    except OSError:
+        pass  # gone since the listing, say: entry_problem says so
+    return True
 
 
 def _is_plain_file(entry: os.DirEntry[str]) -> bool:
@@ -315,7 +329,10 @@ def _announcements(
     cannot be read gives a diagnostic and no result. What the cache should hold
     afterwards goes into ``pending_cache_entries`` (left empty when it holds that
     already)."""
-    paths = _files(content_dir / "certifications", ".md", diagnostics)
+    folder = content_dir / "certifications"
+    reported = len(diagnostics)
+    paths = _files(folder, ".md", diagnostics)
+    unreadable_folder = any(d.path == folder for d in diagnostics[reported:])
     known = cache.sharded_records("announcements", _is_announcement_result)
     context = digest_bytes(code_digest(), Digests().of(tuple(sorted(standards.items()))))
     global _work
@@ -336,7 +353,7 @@ def _announcements(
             continue
         keys.append(key)
         results.append(result if result is not None else known[key])
-    if len(keys) < len(paths):
+    if len(keys) < len(paths) or unreadable_folder:
         yield AnnouncementResult(None, (), None, None), b""  # some entity slug is unknown
     if any(result is not None for _, _, result in outcomes) or len(known) != len(keys):
         pending_cache_entries.update(zip(keys, results))

@@ -94,11 +94,13 @@ def run_certsite_bound_by_permissions(*args: str | Path) -> subprocess.Completed
     ("mode", "where", "message"),
     [
         (0o300, "certifications:", "the folder cannot be read (Permission denied)"),  # cannot be listed
-        (0o644, "certifications/2024-01-10-acme-metals.md:", "cannot be read (Permission denied)"),  # listed, not entered
+        (0o644, "certifications:", "the folder's files cannot be opened (permission denied)"),  # listed, not entered
     ],
 )
 def test_a_folder_the_build_may_not_read_is_an_error_naming_it(content, mode, where, message):
-    content.announce("2024-01-10-acme-metals.md")
+    """One error, naming the folder: not one for each file in it, nor for each company
+    profile that no announcement seems to name."""
+    content.write("entities/acme-metals-ltd.yaml", "name: Acme Metals Ltd.\n")
     content.write("certifications/notes.txt", "not an announcement")
     # Where nobody may reach it, and put back so that pytest can delete it.
     shared = Path(tempfile.mkdtemp(prefix="certsite-permissions-"))
@@ -112,6 +114,7 @@ def test_a_folder_the_build_may_not_read_is_an_error_naming_it(content, mode, wh
         (shared / "content" / "certifications").chmod(0o755)
         shutil.rmtree(shared)
     assert_located_error(run, f"{shared}/content/{where}", message)
+    assert run.stderr.count(": error: ") == 1, run.stderr
 
 
 @pytest.mark.parametrize("target", ["/dev/zero", "/proc/self/environ"])
