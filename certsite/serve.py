@@ -159,7 +159,8 @@ def rebuild(
         log(f"build failed: {type(error).__name__}: {error}")
         return None
     state.finished([], report.site_root)
-    log(f"Built {report.pages} pages ({report.rendered} rendered, the others unchanged) in {report.seconds:.2f} s.")
+    unchanged = "" if report.rendered == report.pages else f"; {report.pages - report.rendered} unchanged"
+    log(f"Built {report.pages} pages ({report.rendered} rendered{unchanged}) in {report.seconds:.2f} s.")
     return report
 
 
@@ -176,7 +177,7 @@ def show_edits(snapshot: Snapshot, changed: set[Path], state: ServerState, log: 
         return
     if pages:
         state.finished([])  # open pages reload
-        log(f"Showed the edit on {len(pages)} pages in {time.perf_counter() - started:.2f} s; now rebuilding the others.")
+        log(f"Showed the edit on {len(pages)} page{'' if len(pages) == 1 else 's'} in {time.perf_counter() - started:.2f} s; now rebuilding the others.")
 
 
 class _Indexer:

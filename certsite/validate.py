@@ -558,7 +558,7 @@ def _certification(reader: _Reader, item: Any, index: int, standards: Mapping[st
         reader.warn(
             at,
             f"certification {index + 1} ({standard_id}) has no end date: the register will show 'no end date announced'",
-            f"add valid_until: YYYY-MM-DD, or validity_months: to content/standards/{standard_id}.yaml so that the end date can be derived",
+            f"add valid_until: YYYY-MM-DD, or the months a certificate lasts to content/standards/{standard_id}.yaml (validity_months: {{certified: 36, provisional: 12}}) so that the end date can be derived",
         )
     reader.failed = failed_before or reader.failed
     if not ok:
