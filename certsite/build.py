@@ -77,6 +77,7 @@ class BuildReport:
     corpus: Corpus | None = None
     renderer: PageRenderer | None = None
     page_keys: dict[str, str] = field(default_factory=dict)  # every page's key by address (see ``update``)
+    cache_unwritable: str | None = None  # why the cache could not be written, if it could not
 
 
 def _catalog(options: BuildOptions, corpus: Corpus) -> Catalog:
@@ -306,6 +307,7 @@ def _report(plan: _Plan, written: list[WrittenPage], cache: Cache, started: floa
         corpus=plan.corpus,
         renderer=plan.renderer,
         page_keys={page.url: page.key for page in written},
+        cache_unwritable=cache.unwritable,
     )
 
 

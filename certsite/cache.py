@@ -89,6 +89,9 @@ class Cache:
         # memory, rather than reading and writing the whole file on every change.
         self._memory: dict[str, dict[bytes, Any]] | None = {} if records_in_memory else None
         self._shard_keys: dict[str, set[bytes]] = {}  # the keys of each shard as read or written (see store_sharded)
+        # Why the build's own process could not write the cache, if it could not: the build
+        # goes on without it, and says so (a cache never written makes every build cold).
+        self.unwritable: str | None = None
         # Made when first written to, so that a build that fails writes nothing at all.
         self.root = folder / LAYOUT if folder is not None else None
         if self.root is not None and self.root.is_dir():
@@ -123,7 +126,8 @@ class Cache:
             if not self.root.is_dir():
                 self.root.mkdir(parents=True, exist_ok=True)
                 _remove_old_layouts(self.root.parent)  # by a build that got as far as writing its cache
-        except OSError:
+        except OSError as error:
+            self.unwritable = error.strerror or str(error)
             return  # an unwritable cache is no cache
         self._write_atomically(self.root / f"{name}.pickle", data)
 
@@ -228,7 +232,8 @@ class Cache:
             with open(temporary, "wb") as handle:
                 handle.write(data)
             os.replace(temporary, path)
-        except OSError:
+        except OSError as error:
+            self.unwritable = error.strerror or str(error)
             _unlink_quietly(temporary)
 
 

@@ -190,6 +190,12 @@ def main(argv: list[str] | None = None) -> int:
             print_diagnostics(report.warnings)
             reused = f" ({report.pages - report.rendered} unchanged, from the cache)" if report.rendered < report.pages else ""
             print(f"Built {report.pages} pages{reused} into {args.output}/ in {report.seconds:.2f} s{search}{_warning_count(report.warnings)}.")
+            if report.cache_unwritable:
+                print(
+                    f"note: the cache {cache_dir}/ could not be written ({report.cache_unwritable}), so the next build will redo all of this one's work;"
+                    " let the build's user write there, or name another folder with --cache DIR",
+                    file=sys.stderr,
+                )
     except ContentError as error:
         progress.finish()
         print_diagnostics(error.diagnostics)

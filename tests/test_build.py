@@ -371,6 +371,19 @@ def test_a_register_template_failing_as_it_renders_names_its_file_and_line(conte
     assert f"{template.resolve()}:4: template 404.html failed for /404.html: " in run.err and what in run.err, run.err
 
 
+def test_a_cache_that_cannot_be_written_is_said_and_the_site_still_builds(content, certsite, tmp_path):
+    """A register owner whose cache folder cannot be written (here a file stands in its
+    way; elsewhere, permissions) is told so, rather than finding every build cold."""
+    in_the_way = tmp_path / "cache"
+    in_the_way.write_text("not a folder", encoding="utf-8")
+    site = tmp_path / "site"
+    run = certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search", "--cache", in_the_way)
+    assert run.code == 0 and (site / "index.html").is_file()
+    assert f"note: the cache {in_the_way}/ could not be written (Not a directory)" in run.err
+    writable = certsite("build", "--content", content.root, "--output", site, "--as-of", "2024-06-01", "--no-search", "--cache", tmp_path / "cache-2")
+    assert writable.code == 0 and "could not be written" not in writable.err
+
+
 def test_templates_named_on_the_command_line_win_and_a_missing_folder_is_an_error(content, certsite, tmp_path):
     custom = tmp_path / "theme"
     custom.mkdir()
