@@ -329,7 +329,8 @@ def _search_index(
         members[part_of(group, count)].append((url, page_key))
     members = [part for part in members if part] or [[]]  # an empty part would only cost a request
     keys = [digest_bytes(*(f"{url}\0{page_key}".encode() for url, page_key in part)) if cache.enabled else b"" for part in members]
-    known = {key: IndexPart(*part) for key, part in cache.records(_SEARCH_PARTS).items() if _is_index_part(part)} if cache.enabled else {}
+    held = cache.records(_SEARCH_PARTS) if cache.enabled else {}
+    known = {key: IndexPart(*part) for key, part in held.items() if _is_index_part(part)}
     whole_key = digest_bytes(b"one part", *keys) if cache.enabled else b""
     missing = [number for number, key in enumerate(keys) if key not in known]
     if progress and missing:
@@ -347,7 +348,7 @@ def _search_index(
         stored[whole_key] = (whole.files, whole.sorts, whole.urls)
         files = join_parts([whole])
         assert files is not None  # one part is never joined to another
-    if cache.enabled:
+    if cache.enabled and (indexed or stored.keys() != held.keys()):  # what the cache holds already is not written again
         cache.store_records(_SEARCH_PARTS, stored)
     return files, indexed
 

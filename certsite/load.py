@@ -166,10 +166,12 @@ def _documents(paths: list[Path], markdown: bool, diagnostics: list[Diagnostic])
     return documents
 
 
-def _files(folder: Path, suffix: str, diagnostics: list[Diagnostic]) -> list[Path]:
-    """The folder's content files, sorted; anything else in it is reported, hidden files ignored."""
+def _files(folder: Path, suffix: str, diagnostics: list[Diagnostic]) -> list[Path] | None:
+    """The folder's content files, sorted; anything else in it is reported, hidden files
+    ignored. None when the folder itself cannot be read (missing, a link, or closed to the
+    build's user): what it holds is then unknown, rather than nothing."""
     if not folder.is_dir() or entry_problem(folder) is not None:  # reported with the content folder's entries
-        return []
+        return None
     paths = []
     # The folder's listing says which entries are plain files, without a system call for
     # each of 10,000 announcements (0.15 s before the workers can start); anything else is
@@ -179,11 +181,11 @@ def _files(folder: Path, suffix: str, diagnostics: list[Diagnostic]) -> list[Pat
             entries = sorted((entry.name, _is_plain_file(entry)) for entry in listing if not entry.name.startswith("."))
     except OSError as error:
         diagnostics.append(Diagnostic(folder, None, f"the folder cannot be read ({error.strerror or error})", "give the build's user the right to read it"))
-        return []
+        return None
     if entries and not _can_enter(folder, entries[0][0]):
         # Listed, but no file in it can be opened: said once, not once for each.
         diagnostics.append(Diagnostic(folder, None, "the folder's files cannot be opened (permission denied)", "give the build's user the right to enter the folder (chmod +x)"))
-        return []
+        return None
     for name, plain_file in entries:
         path = folder / name
         if plain_file and path.suffix == suffix:
@@ -329,10 +331,8 @@ def _announcements(
     cannot be read gives a diagnostic and no result. What the cache should hold
     afterwards goes into ``pending_cache_entries`` (left empty when it holds that
     already)."""
-    folder = content_dir / "certifications"
-    reported = len(diagnostics)
-    paths = _files(folder, ".md", diagnostics)
-    unreadable_folder = any(d.path == folder for d in diagnostics[reported:])
+    listed = _files(content_dir / "certifications", ".md", diagnostics)
+    paths = listed or []
     known = cache.sharded_records("announcements", _is_announcement_result)
     context = digest_bytes(code_digest(), Digests().of(tuple(sorted(standards.items()))))
     global _work
@@ -353,7 +353,7 @@ def _announcements(
             continue
         keys.append(key)
         results.append(result if result is not None else known[key])
-    if len(keys) < len(paths) or unreadable_folder:
+    if len(keys) < len(paths) or listed is None:
         yield AnnouncementResult(None, (), None, None), b""  # some entity slug is unknown
     if any(result is not None for _, _, result in outcomes) or len(known) != len(keys):
         pending_cache_entries.update(zip(keys, results))
@@ -427,12 +427,12 @@ def load_storing_later(content_dir: Path, cache: Cache | None = None, jobs: int 
 
     entities = [
         entity
-        for doc in _documents(_files(content_dir / "entities", ".yaml", diagnostics), False, diagnostics)
+        for doc in _documents(_files(content_dir / "entities", ".yaml", diagnostics) or [], False, diagnostics)
         if (entity := validate_entity(doc, diagnostics)) is not None
     ]
     pages = [
         page
-        for doc in _documents(_files(content_dir / "pages", ".md", diagnostics), True, diagnostics)
+        for doc in _documents(_files(content_dir / "pages", ".md", diagnostics) or [], True, diagnostics)
         if (page := validate_page(doc, RESERVED_SLUGS, diagnostics)) is not None
     ]
     checked: list[tuple[CrossCheckLines, Announcement]] = []
@@ -473,10 +473,21 @@ def load_storing_later(content_dir: Path, cache: Cache | None = None, jobs: int 
     return corpus, storing
 
 
+class _AnyStandard(dict[str, "Standard | None"]):
+    """The standards when their folder cannot be read: every id counts as that of a
+    standard whose file has an error (the folder's is reported, once), so that no
+    announcement is also told that the standard it cites does not exist."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
 def _standards(content_dir: Path, diagnostics: list[Diagnostic]) -> dict[str, Standard | None]:
     """Standards by id; a file with errors maps its name to ``None``, so announcements
     citing it are not also told that the standard does not exist."""
     paths = _files(content_dir / "standards", ".yaml", diagnostics)
+    if paths is None:
+        return _AnyStandard()
     standards: dict[str, Standard | None] = {path.stem: None for path in paths}
     for doc in _documents(paths, False, diagnostics):
         standard = validate_standard(doc, diagnostics)

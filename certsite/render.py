@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path, PurePosixPath
+from types import TracebackType
 from typing import Any
 
 import jinja2
@@ -231,6 +232,12 @@ def fixed_outputs(catalog: Catalog, rows: list[DataRows] | None = None) -> Outpu
     return {urls.output_path(urls.ANNOUNCEMENT_SCHEMA): schema, **data_outputs(catalog, rows)}
 
 
+def _frames(trace: TracebackType | None) -> Iterator[TracebackType]:
+    while trace is not None:
+        yield trace
+        trace = trace.tb_next
+
+
 def check_paths(specs: list[PageSpec]) -> None:
     """Raise ``BuildError`` if two outputs claim one path, or one needs another's path as a folder."""
     fixed = (urls.ANNOUNCEMENT_SCHEMA, urls.DATA_JSON, urls.DATA_SCHEMA, urls.DATA_CSV, urls.NONCONFORMANCES_CSV)
@@ -262,7 +269,9 @@ class PageRenderer:
         shared = shared_context(catalog)
         addresses = urls.Addresses(catalog.site.base_url)
         self.env = make_environment(template_dirs, addresses, catalog.site.language)
-        self._template_folders = tuple(f"{folder}{os.sep}" for folder in template_dirs)  # see _where
+        # The register's own templates, where a failing page is reported (see _where); none
+        # when certsite's are the only ones.
+        self._own_templates = f"{template_dirs[0]}{os.sep}" if len(template_dirs) > 1 else ""
         # Globals rather than each page's context: a macro file imported without context
         # then sees them too, and Jinja makes its module once per process instead of once
         # per page.
@@ -314,24 +323,31 @@ class PageRenderer:
         except jinja2.TemplateSyntaxError as error:
             raise BuildError(f"{error.filename}:{error.lineno}: template {page.template} failed for {page.url}: {error}") from error
         except jinja2.TemplateError as error:  # 'page' is undefined, say
-            raise BuildError(f"{self._where(error)}template {page.template} failed for {page.url}: {error}") from error
+            where, inside = self._where(error)
+            raise BuildError(f"{where}template {page.template} failed for {page.url}{inside}: {error}") from error
         except Exception as error:  # a register's template can fail in Python too: 1 / 0, a filter given the wrong type
-            raise BuildError(f"{self._where(error)}template {page.template} failed for {page.url}: {type(error).__name__}: {error}") from error
+            where, inside = self._where(error)
+            raise BuildError(f"{where}template {page.template} failed for {page.url}{inside}: {type(error).__name__}: {error}") from error
         return text.encode("utf-8")
 
-    def _where(self, error: Exception) -> str:
-        """The template line that ``error`` was raised on, as "path:line: ", or "": the
-        innermost template among the traceback's frames, which Jinja rewrites to name
-        template files and their lines."""
-        where = ""
-        trace = error.__traceback__
-        while trace is not None:
-            filename = trace.tb_frame.f_code.co_filename
-            if filename.startswith(self._template_folders):
-                where = f"{filename}:{trace.tb_lineno}: "
-            trace = trace.tb_next
-        return where
-
+    def _where(self, error: Exception) -> tuple[str, str]:
+        """Where in the templates ``error`` was raised: ("path:line: ", "") for the
+        innermost of the traceback's template frames (those Jinja rewrites to name a
+        template file and line, marking them ``__jinja_exception__``), or ("", "") when
+        there is none. When that line is in certsite's own templates (a macro given the
+        wrong arguments, say), the register's own line that led there comes first, and
+        certsite's follows as (" (in path:line)")."""
+        lines = [
+            f"{trace.tb_frame.f_code.co_filename}:{trace.tb_lineno}"
+            for trace in _frames(error.__traceback__)
+            if "__jinja_exception__" in trace.tb_frame.f_globals
+        ]
+        if not lines:
+            return "", ""
+        own = [line for line in lines if line.startswith(self._own_templates)] if self._own_templates else []
+        if own and own[-1] != lines[-1]:
+            return f"{own[-1]}: ", f" (in {lines[-1]})"
+        return f"{lines[-1]}: ", ""
     def key(self, page: PageSpec) -> str:
         """A digest of everything the page's bytes depend on: certsite's code and libraries,
         the site settings, the templates, and the whole of its context (the entries derived

@@ -384,6 +384,20 @@ def test_a_cache_that_cannot_be_written_is_said_and_the_site_still_builds(conten
     assert writable.code == 0 and "could not be written" not in writable.err
 
 
+def test_a_register_template_giving_a_macro_of_certsite_the_wrong_value_names_its_own_line_first(content, certsite, tmp_path):
+    own = content.root.parent / "templates"
+    own.mkdir()
+    template = own / "404.html"
+    template.write_text(
+        '{% extends "base.html" %}\n{% import "_charts.html" as charts %}\n{% block title %}Lost{% endblock %}\n{% block main %}<h1>Nothing here</h1>\n'
+        "{{ charts.timeline_figure(5) }}\n{% endblock %}\n",
+        encoding="utf-8",
+    )
+    run = certsite("build", "--content", content.root, "--output", tmp_path / "site", "--as-of", "2024-06-01", "--no-search")
+    assert run.code == 1
+    assert f"{template.resolve()}:5: template 404.html failed for /404.html (in {PROJECT / 'certsite/templates/_charts.html'}:" in run.err, run.err
+
+
 def test_templates_named_on_the_command_line_win_and_a_missing_folder_is_an_error(content, certsite, tmp_path):
     custom = tmp_path / "theme"
     custom.mkdir()

@@ -230,8 +230,12 @@ def test_an_unchanged_register_reuses_its_search_index_and_an_edit_indexes_again
     options = BuildOptions(content, AS_OF, jobs=2, cache_dir=cache)
     first = build(options, tmp_path / "site", tmp_path, with_search=True)
     index = {path: data for path, data in site_bytes(tmp_path / "site").items() if path.startswith("pagefind/")}
+    records = lambda: {path: (path.stat().st_ino, path.stat().st_mtime_ns) for path in cache.rglob("*.pickle")}  # noqa: E731
+    held = records()
     again = build(options, tmp_path / "site", tmp_path, with_search=True)
     assert (first.search_reused, again.search_reused) == (False, True)
+    # Nothing is written again (a cache the build may read but not write would be told so).
+    assert records() == held
     assert {path: data for path, data in site_bytes(tmp_path / "site").items() if path.startswith("pagefind/")} == index
 
     announcement = sorted((content / "certifications").glob("*.md"))[40]

@@ -90,30 +90,32 @@ def run_certsite_bound_by_permissions(*args: str | Path) -> subprocess.Completed
     return subprocess.run([*as_nobody, "-m", "certsite", *map(str, args)], capture_output=True, text=True, timeout=TIME_LIMIT, check=False)
 
 
+@pytest.mark.parametrize("folder", ["certifications", "standards"])
 @pytest.mark.parametrize(
-    ("mode", "where", "message"),
+    ("mode", "message"),
     [
-        (0o300, "certifications:", "the folder cannot be read (Permission denied)"),  # cannot be listed
-        (0o644, "certifications:", "the folder's files cannot be opened (permission denied)"),  # listed, not entered
+        (0o300, "the folder cannot be read (Permission denied)"),  # cannot be listed
+        (0o644, "the folder's files cannot be opened (permission denied)"),  # listed, not entered
     ],
 )
-def test_a_folder_the_build_may_not_read_is_an_error_naming_it(content, mode, where, message):
+def test_a_folder_the_build_may_not_read_is_an_error_naming_it(content, folder, mode, message):
     """One error, naming the folder: not one for each file in it, nor for each company
-    profile that no announcement seems to name."""
+    profile that no announcement seems to name, nor for each certification of a standard
+    that seems not to exist."""
     content.write("entities/acme-metals-ltd.yaml", "name: Acme Metals Ltd.\n")
-    content.write("certifications/notes.txt", "not an announcement")
+    content.write(f"{folder}/notes.txt", "not a content file")
     # Where nobody may reach it, and put back so that pytest can delete it.
     shared = Path(tempfile.mkdtemp(prefix="certsite-permissions-"))
     try:
         shutil.copytree(content.root, shared / "content")
         for path in [shared, *(shared / "content").rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
-        (shared / "content" / "certifications").chmod(mode)
+        (shared / "content" / folder).chmod(mode)
         run = run_certsite_bound_by_permissions("check", "--content", shared / "content")
     finally:
-        (shared / "content" / "certifications").chmod(0o755)
+        (shared / "content" / folder).chmod(0o755)
         shutil.rmtree(shared)
-    assert_located_error(run, f"{shared}/content/{where}", message)
+    assert_located_error(run, f"{shared}/content/{folder}:", message)
     assert run.stderr.count(": error: ") == 1, run.stderr
 
 
