@@ -348,6 +348,7 @@ class PageRenderer:
         if own and own[-1] != lines[-1]:
             return f"{own[-1]}: ", f" (in {lines[-1]})"
         return f"{lines[-1]}: ", ""
+
     def key(self, page: PageSpec) -> str:
         """A digest of everything the page's bytes depend on: certsite's code and libraries,
         the site settings, the templates, and the whole of its context (the entries derived
