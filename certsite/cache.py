@@ -12,7 +12,8 @@ any time, and safe to keep between builds (Netlify keeps it: see netlify.toml).
 A build killed halfway leaves nothing half-written: a page is kept by a hard link to
 the file the build wrote, which appears whole, and every other file (records, a page
 copied where there are no links) is written under a temporary name and renamed into
-place; an entry is only ever looked up by its full key. Temporary files left by a killed build are removed by the next one.
+place; an entry is only ever looked up by its full key. Temporary files left by a
+killed build are removed by the next one.
 
 The cache holds the last build's entries only: each build removes the pages and
 announcements it did not use, so the folder stays the size of one site.
